@@ -1,0 +1,211 @@
+import { once } from 'node:events';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { execa, type ResultPromise } from 'execa';
+import split2 from 'split2';
+import type { AgentAdapter, ExitInfo, LaunchSpec } from '../agents/types.js';
+import { draft, truncate } from '../agents/common/events.js';
+import type { AgentEventDraft, AgentEventInput } from '../protocol/index.js';
+import { LineLimit, toLineUnit, type LineUnit } from './line-limit.js';
+import { forgetGroup, registerGroup, terminateGroup } from './process-registry.js';
+import { BoundedText } from './bounded-text.js';
+
+const ERROR_EVENTS_KEPT = 200;
+
+export interface AgentRunOptions {
+  sessionId: string;
+  workerId: string;
+  agent: string;
+  attempt: number;
+  adapter: AgentAdapter;
+  spec: LaunchSpec;
+  /** `workspace/<session>`: normalized events go to `<agent>.jsonl`, raw output beside it. */
+  sessionDir: string;
+  maxLineBytes: number;
+  stderrTailBytes: number;
+  killGraceMs: number;
+  now?: () => Date;
+}
+
+export interface AgentRunExit extends ExitInfo {
+  stderrTail: string;
+  stoppedByRequest: boolean;
+  /** The last error/blocker events of this run, for recovery classifiers. */
+  errorEvents: AgentEventDraft[];
+}
+
+export interface AgentRunHandlers {
+  onSpawn(pid: number): void;
+  onEvent(event: AgentEventInput): void;
+}
+
+/**
+ * One launch of one agent: spawn in its own process group, read stdout line by line
+ * (bounded), translate, stamp, append to the workspace files, hand events on.
+ * Policy (retry, relaunch, escalation) is not decided here.
+ */
+export class AgentRun {
+  private child: ResultPromise | undefined;
+  private stopRequested = false;
+  private readonly stderr: BoundedText;
+  private readonly errorEvents: AgentEventDraft[] = [];
+  private state: unknown;
+
+  constructor(
+    private readonly options: AgentRunOptions,
+    private readonly handlers: AgentRunHandlers,
+  ) {
+    this.stderr = new BoundedText(options.stderrTailBytes);
+    this.state = options.adapter.initialState();
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async run(): Promise<AgentRunExit> {
+    const { spec, sessionDir, agent } = this.options;
+    mkdirSync(sessionDir, { recursive: true });
+    writeLaunchFiles(spec);
+    const events = createWriteStream(join(sessionDir, `${agent}.jsonl`), { flags: 'a' });
+    const raw = createWriteStream(join(sessionDir, `${agent}.stdout.log`), { flags: 'a' });
+    const rawErr = createWriteStream(join(sessionDir, `${agent}.stderr.log`), { flags: 'a' });
+    try {
+      const child = execa(spec.command, spec.args, {
+        cwd: spec.cwd,
+        env: spec.env,
+        extendEnv: true,
+        detached: true,
+        cleanup: false,
+        buffer: false,
+        reject: false,
+        stripFinalNewline: false,
+        ...(spec.input === undefined ? { stdin: 'ignore' as const } : { input: spec.input }),
+      });
+      this.child = child;
+      child.catch(() => undefined);
+      if (child.pid === undefined) return await this.spawnFailed(child, events);
+      registerGroup(child.pid);
+      this.handlers.onSpawn(child.pid);
+      if (this.stopRequested) void terminateGroup(child.pid, this.options.killGraceMs);
+
+      child.stderr.on('data', (chunk: Buffer) => {
+        this.stderr.append(chunk.toString('utf8'));
+        rawErr.write(chunk);
+      });
+      const reading = pipeline(
+        child.stdout,
+        new LineLimit(this.options.maxLineBytes),
+        split2(toLineUnit),
+        this.sink(events, raw),
+      );
+      const [result] = await Promise.all([child, reading]);
+      const exit: ExitInfo = { exitCode: result.exitCode ?? null, signal: result.signal ?? null };
+      for (const d of this.options.adapter.finish(this.state, exit)) this.emit(d, events);
+      this.emit(exitEvent(exit, this.stopRequested, this.stderr.text), events);
+      // Whatever the agent left running in its group (servers, watchers) goes with it.
+      await terminateGroup(child.pid, 0);
+      forgetGroup(child.pid);
+      return { ...exit, stderrTail: this.stderr.text, stoppedByRequest: this.stopRequested, errorEvents: this.errorEvents };
+    } finally {
+      await Promise.all([events, raw, rawErr].map(closeStream));
+    }
+  }
+
+  /** Graceful stop: SIGTERM to the whole group, SIGKILL after the grace period. */
+  stop(): void {
+    this.stopRequested = true;
+    const pid = this.child?.pid;
+    if (pid !== undefined) void terminateGroup(pid, this.options.killGraceMs);
+  }
+
+  private sink(events: WriteStream, raw: WriteStream): Writable {
+    return new Writable({
+      objectMode: true,
+      write: (unit: LineUnit, _enc, callback) => {
+        const line = unit.kind === 'line' ? unit.text : unit.prefix;
+        const rawOk = raw.write(`${line}${unit.kind === 'overflow' ? ` [… ${unit.bytes} bytes]` : ''}\n`);
+        const drafts = unit.kind === 'line' ? this.translate(unit.text) : [overflowEvent(unit, this.options.maxLineBytes)];
+        let ok = rawOk;
+        for (const d of drafts) ok = this.emit(d, events) && ok;
+        // Backpressure: stop reading the agent while the log files catch up.
+        if (ok) callback();
+        else Promise.all([raw.writableNeedDrain ? once(raw, 'drain') : null, events.writableNeedDrain ? once(events, 'drain') : null]).then(() => callback(), callback);
+      },
+    });
+  }
+
+  private translate(line: string): AgentEventDraft[] {
+    if (line.length === 0) return [];
+    const result = this.options.adapter.translate(line, this.state);
+    this.state = result.state;
+    return result.events;
+  }
+
+  private emit(d: AgentEventDraft, events: WriteStream): boolean {
+    const { sessionId, workerId, agent, attempt, now } = this.options;
+    const event: AgentEventInput = {
+      type: d.type,
+      agent,
+      timestamp: d.timestamp ?? (now ? now() : new Date()).toISOString(),
+      payload: d.payload,
+      ...(d.usage ? { usage: d.usage } : {}),
+      sessionId,
+      workerId,
+      attempt,
+    };
+    if (d.type === 'error' || d.type === 'blocker') {
+      this.errorEvents.push(d);
+      // Classifiers need the recent failures, not a flood's worth of them.
+      if (this.errorEvents.length > ERROR_EVENTS_KEPT) this.errorEvents.shift();
+    }
+    const ok = events.write(`${JSON.stringify(event)}\n`);
+    this.handlers.onEvent(event);
+    return ok;
+  }
+
+  private async spawnFailed(child: ResultPromise, events: WriteStream): Promise<AgentRunExit> {
+    const result = await child;
+    const message = (result.failed ? result.shortMessage : undefined) ?? `could not start ${this.options.spec.command}`;
+    this.emit(draft('error', { kind: 'process.spawn_failed', text: message }), events);
+    return { exitCode: null, signal: null, stderrTail: message, stoppedByRequest: this.stopRequested, errorEvents: this.errorEvents };
+  }
+}
+
+function writeLaunchFiles(spec: LaunchSpec): void {
+  for (const file of spec.files) {
+    if (file.ifMissing && existsSync(file.path)) continue;
+    mkdirSync(dirname(file.path), { recursive: true });
+    writeFileSync(file.path, file.content, { mode: 0o600 });
+  }
+}
+
+function overflowEvent(unit: { prefix: string; bytes: number }, max: number): AgentEventDraft {
+  return draft('error', {
+    kind: 'stream.line_too_long',
+    text: `an output line of ${unit.bytes} bytes exceeded the ${max}-byte limit and was cut; reading continues`,
+    raw: truncate(unit.prefix),
+    severity: 'warning',
+  });
+}
+
+function exitEvent(exit: ExitInfo, stopped: boolean, stderr: string): AgentEventDraft {
+  const how = exit.signal ? `was ended by ${exit.signal}` : `exited with code ${String(exit.exitCode)}`;
+  const clean = exit.exitCode === 0 || (stopped && exit.signal !== null);
+  const lastStderr = stderr.trim().split('\n').slice(-3).join('\n');
+  return draft(clean ? 'status' : 'error', {
+    kind: 'process.exited',
+    text: `agent process ${how}${stopped ? ' after a stop request' : ''}${!clean && lastStderr ? `: ${truncate(lastStderr, 500)}` : ''}`,
+    exitCode: exit.exitCode,
+    signal: exit.signal,
+    stopped,
+  });
+}
+
+async function closeStream(stream: WriteStream): Promise<void> {
+  if (stream.closed) return;
+  stream.end();
+  await once(stream, 'close');
+}

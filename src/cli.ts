@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+
+/** Exit codes: 0 ok, 1 failure, 2 usage error (bad flag or argument). */
+export const EXIT_USAGE = 2;
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('orchestrate')
+    .description(
+      'Run Gemini CLI (architect), Claude Code (implementer) and Codex CLI (reviewer) as a supervised,\n' +
+        'peer-reviewing team on one repository.',
+    )
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show this help')
+    .showHelpAfterError('(run "orchestrate --help" for usage)')
+    .exitOverride();
+
+  program
+    .command('translate')
+    .description("normalize an agent CLI's native output stream (a file, or stdin) into orchestrate events, one JSON per line")
+    .addOption(new Option('-a, --agent <adapter>', 'which CLI wrote the stream').choices(['claude', 'codex', 'gemini', 'jsonl']).makeOptionMandatory())
+    .argument('[file]', 'the stream to read (default: stdin)')
+    .option('--exit-code <n>', "the CLI's exit code, to explain how it ended", (v) => parseExitCode(v))
+    .option('--stderr <file>', "the CLI's stderr, for the recovery classification")
+    .action(async (file: string | undefined, options: TranslateCliOptions) => {
+      const { runTranslate } = await import('./cli/translate.js');
+      process.exitCode = await runTranslate({ file, ...options }, process.stdin, process.stdout);
+    });
+
+  return program;
+}
+
+interface TranslateCliOptions {
+  agent: 'claude' | 'codex' | 'gemini' | 'jsonl';
+  exitCode?: number;
+  stderr?: string;
+}
+
+function parseExitCode(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 255) throw new InvalidArgumentError('expected an integer from 0 to 255.');
+  return n;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are "errors" to commander's exitOverride, but successes to the user.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      if (error.code === 'commander.executeSubCommandAsync') return error.exitCode;
+      return EXIT_USAGE;
+    }
+    console.error(`orchestrate: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);
