@@ -1,42 +1,10 @@
 import { join } from 'node:path';
 import { fromCallback } from 'xstate';
-import { getAdapter, type AdapterName } from '../agents/registry.js';
-import type { LaunchRequest } from '../agents/types.js';
-import type { AgentEventDraft, AgentEventInput } from '../protocol/index.js';
+import { getAdapter } from '../agents/registry.js';
+import type { AgentProcessCommand, AgentProcessEvent, AgentProcessInput } from '../machines/events.js';
 import { AgentRun } from './agent-run.js';
 
-/** Identity and launch data only: an actor restored from a snapshot re-runs from this. */
-export interface AgentProcessInput {
-  sessionId: string;
-  workerId: string;
-  agent: string;
-  adapter: AdapterName;
-  attempt: number;
-  request: LaunchRequest;
-  /** The session's workspace directory (`workspace/<session>`). */
-  sessionDir: string;
-  maxLineBytes?: number;
-  stderrTailBytes?: number;
-  killGraceMs?: number;
-}
-
-export type AgentProcessEvent =
-  | { type: 'agent.spawned'; workerId: string; attempt: number; pid: number; command: string; args: string[] }
-  | { type: 'agent.event'; event: AgentEventInput }
-  | {
-      type: 'agent.exited';
-      workerId: string;
-      attempt: number;
-      exitCode: number | null;
-      signal: string | null;
-      stoppedByRequest: boolean;
-      stderrTail: string;
-      errorEvents: AgentEventDraft[];
-    }
-  | { type: 'agent.failed'; workerId: string; attempt: number; error: { kind: 'io_failed'; message: string } };
-
-/** Sent by the worker to end the run gracefully. */
-export type AgentProcessCommand = { type: 'agent.stop' };
+export type { AgentProcessCommand, AgentProcessEvent, AgentProcessInput };
 
 export const DEFAULT_MAX_LINE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_STDERR_TAIL_BYTES = 64 * 1024;

@@ -14,10 +14,10 @@ export type AdapterName = (typeof ADAPTER_NAMES)[number];
  * registry erases it to `unknown`.
  */
 const ADAPTERS: Record<AdapterName, AgentAdapter> = {
-  claude: claudeAdapter as AgentAdapter,
-  codex: codexAdapter as AgentAdapter,
-  gemini: geminiAdapter as AgentAdapter,
-  jsonl: jsonlAdapter as AgentAdapter,
+  claude: claudeAdapter,
+  codex: codexAdapter,
+  gemini: geminiAdapter,
+  jsonl: jsonlAdapter,
 };
 
 export function isAdapterName(name: string): name is AdapterName {

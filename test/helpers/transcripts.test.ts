@@ -6,7 +6,7 @@ import { SHARED_TRANSCRIPTS_DIR, TRANSCRIPTS_DIR, listScenarios } from './transc
 describe('recorded transcripts', () => {
   it('has every scenario of every CLI', () => {
     const count = (['claude', 'codex', 'gemini'] as const).reduce((n, cli) => n + listScenarios(cli).length, 0);
-    expect(count).toBe(75);
+    expect(count).toBe(76);
   });
 
   // The copies must stay unedited: when the shared originals are beside the repo, compare bytes.

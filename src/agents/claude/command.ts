@@ -1,0 +1,86 @@
+import { ORCHESTRATOR_MCP_SERVER } from '../common/orchestrator-tools.js';
+import { fixDirs, hasFix } from '../common/fixes.js';
+import type { LaunchRequest, LaunchSpec } from '../types.js';
+
+/** Above this the prompt goes on stdin: argv has a size limit and a huge argument shows up in `ps`. */
+export const MAX_ARGV_PROMPT = 100_000;
+
+/** Reviewers read and inspect history; they must not write or run anything else. */
+export const REVIEW_TOOLS = [
+  'Read',
+  'Grep',
+  'Glob',
+  'Bash(git diff:*)',
+  'Bash(git log:*)',
+  'Bash(git show:*)',
+  'Bash(git status:*)',
+] as const;
+
+export const DEFAULT_ENV: Readonly<Record<string, string>> = {
+  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  DISABLE_AUTOUPDATER: '1',
+  DISABLE_TELEMETRY: '1',
+  DISABLE_ERROR_REPORTING: '1',
+};
+
+function mcpConfig(request: LaunchRequest): string {
+  const servers = Object.fromEntries(
+    Object.entries(request.mcpServers ?? {}).map(([name, s]) => [
+      name,
+      { type: 'stdio', command: s.command, args: s.args, ...(s.env ? { env: s.env } : {}) },
+    ]),
+  );
+  return JSON.stringify({ mcpServers: servers });
+}
+
+function reviewTools(request: LaunchRequest): string[] {
+  const tools: string[] = [...REVIEW_TOOLS];
+  // dontAsk refuses every tool not listed, so the reporting server and the answer tool must be.
+  if (request.mcpServers && Object.hasOwn(request.mcpServers, ORCHESTRATOR_MCP_SERVER)) {
+    tools.push(`mcp__${ORCHESTRATOR_MCP_SERVER}`);
+  }
+  if (request.outputSchema) tools.push('StructuredOutput');
+  return tools;
+}
+
+/** IS_SANDBOX=1 (exactly "1") is what lets bypass mode run as root. */
+export function needsSandboxEnv(request: LaunchRequest): boolean {
+  return request.mode === 'work' && (request.runningAsRoot === true || hasFix(request, 'is-sandbox-env'));
+}
+
+export function buildCommand(request: LaunchRequest): LaunchSpec {
+  const args = ['-p', '--output-format', 'stream-json', '--verbose'];
+  if (request.mode === 'work') {
+    args.push('--dangerously-skip-permissions');
+  } else {
+    args.push('--permission-mode', 'dontAsk', '--allowedTools', ...reviewTools(request));
+  }
+  args.push('--strict-mcp-config', '--mcp-config', mcpConfig(request));
+  const dirs = [...new Set([...request.extraDirs, ...fixDirs(request, 'add-dir')])];
+  if (dirs.length > 0) args.push('--add-dir', ...dirs);
+  if (request.outputSchema) args.push('--json-schema', JSON.stringify(request.outputSchema));
+  // --session-id together with --resume would need --fork-session; resuming keeps the id anyway.
+  if (request.resumeSessionId) args.push('--resume', request.resumeSessionId);
+  else if (request.presetSessionId) args.push('--session-id', request.presetSessionId);
+  args.push(...(request.extraArgs ?? []));
+
+  // Variadic flags (--add-dir, --mcp-config, --allowedTools) swallow a following
+  // positional, so the prompt comes last after `--`, or on stdin when it is huge.
+  const onStdin = request.prompt.length > MAX_ARGV_PROMPT;
+  if (!onStdin) args.push('--', request.prompt);
+
+  const env: Record<string, string> = {
+    ...DEFAULT_ENV,
+    ...(needsSandboxEnv(request) ? { IS_SANDBOX: '1' } : {}),
+    ...(request.home ? { HOME: request.home } : {}),
+    ...request.env,
+  };
+  return {
+    command: request.command ?? 'claude',
+    args,
+    env,
+    cwd: request.cwd,
+    ...(onStdin ? { input: request.prompt } : {}),
+    files: [],
+  };
+}

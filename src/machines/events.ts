@@ -1,0 +1,62 @@
+/**
+ * Events and inputs that cross between machines and the effect actors that the
+ * runtime provides. Types only: machines stay free of I/O imports.
+ */
+import type { Classification, LaunchRequest } from '../agents/types.js';
+import type { AgentEventDraft, AgentEventInput, PeerReview, ReviewTrigger, Role } from '../protocol/index.js';
+
+export type { Classification, LaunchRequest };
+
+/** Identity and launch data only: an actor restored from a snapshot re-runs from this. */
+export interface AgentProcessInput {
+  sessionId: string;
+  workerId: string;
+  agent: string;
+  adapter: 'claude' | 'codex' | 'gemini' | 'jsonl';
+  attempt: number;
+  request: LaunchRequest;
+  /** The session's workspace directory (`workspace/<session>`). */
+  sessionDir: string;
+  maxLineBytes?: number;
+  stderrTailBytes?: number;
+  killGraceMs?: number;
+}
+
+export type AgentProcessEvent =
+  | { type: 'agent.spawned'; workerId: string; attempt: number; pid: number; command: string; args: string[] }
+  | { type: 'agent.event'; event: AgentEventInput }
+  /** A recognised failure seen while the agent still runs (e.g. a path outside the workspace). */
+  | { type: 'agent.classified'; workerId: string; attempt: number; classification: Classification }
+  | {
+      type: 'agent.exited';
+      workerId: string;
+      attempt: number;
+      exitCode: number | null;
+      signal: string | null;
+      stoppedByRequest: boolean;
+      stderrTail: string;
+      errorEvents: AgentEventDraft[];
+      classification?: Classification | undefined;
+    }
+  | { type: 'agent.failed'; workerId: string; attempt: number; error: { kind: 'io_failed'; message: string } };
+
+export type AgentProcessCommand = { type: 'agent.stop' };
+
+/** One reviewer's run: the runtime launches the agent in review mode and parses its verdict. */
+export interface ReviewerRunInput {
+  sessionId: string;
+  reviewId: string;
+  reviewer: string;
+  subjectWorkerId: string;
+  trigger: ReviewTrigger;
+  prompt: string;
+}
+
+/** Always resolves: failures are a PeerReview with outcome failed/unparseable, never a rejection. */
+export type ReviewerRunOutput = PeerReview;
+
+export interface WorkerSummary {
+  workerId: string;
+  role: Role;
+  agent: string;
+}
