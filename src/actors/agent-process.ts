@@ -6,6 +6,9 @@ import { AgentRun } from './agent-run.js';
 
 export type { AgentProcessCommand, AgentProcessEvent, AgentProcessInput };
 
+const MID_RUN_KINDS = new Set<string>(['path_outside_workspace', 'permission_denied']);
+const AFTER_SUCCESS_KINDS = new Set<string>(['path_outside_workspace', 'permission_denials']);
+
 export const DEFAULT_MAX_LINE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_STDERR_TAIL_BYTES = 64 * 1024;
 export const DEFAULT_KILL_GRACE_MS = 3000;
@@ -30,16 +33,35 @@ export const agentProcess = fromCallback<AgentProcessCommand, AgentProcessInput,
       },
       {
         onSpawn: (pid) => sendBack({ type: 'agent.spawned', workerId, attempt, pid, command: spec.command, args: spec.args }),
-        onEvent: (event) => sendBack({ type: 'agent.event', event }),
+        onEvent: (event) => {
+          sendBack({ type: 'agent.event', event });
+          if (event.type === 'error') classifyWhileRunning();
+        },
       },
     );
+    const reported = new Set<string>();
+    // Only failures that will not fix themselves stop a running agent early.
+    const classifyWhileRunning = (): void => {
+      const classification = adapter.classify({ request: input.request, ...run.evidence });
+      if (!classification || !MID_RUN_KINDS.has(classification.kind) || reported.has(classification.kind)) return;
+      reported.add(classification.kind);
+      sendBack({ type: 'agent.classified', workerId, attempt, classification });
+    };
     let stopped = false;
     receive((command) => {
       if (command.type === 'agent.stop') run.stop();
     });
     run.run().then(
       (exit) => {
-        if (!stopped) sendBack({ type: 'agent.exited', workerId, attempt, ...exit });
+        if (stopped) return;
+        const failed = exit.exitCode !== 0 && !exit.stoppedByRequest;
+        const found =
+          failed || exit.errorEvents.length > 0
+            ? adapter.classify({ request: input.request, events: exit.errorEvents, stderr: exit.stderrTail, exit })
+            : null;
+        // A run that ended well only counts failures that mean its work was not done.
+        const classification = found && (failed || AFTER_SUCCESS_KINDS.has(found.kind)) ? found : undefined;
+        sendBack({ type: 'agent.exited', workerId, attempt, ...exit, classification });
       },
       (error: unknown) => {
         if (!stopped) {

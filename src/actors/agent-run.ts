@@ -65,6 +65,11 @@ export class AgentRun {
     return this.child?.pid;
   }
 
+  /** The recent error/blocker events and stderr tail, for a classifier while the agent runs. */
+  get evidence(): { events: readonly AgentEventDraft[]; stderr: string } {
+    return { events: this.errorEvents, stderr: this.stderr.text };
+  }
+
   async run(): Promise<AgentRunExit> {
     const { spec, sessionDir, agent } = this.options;
     mkdirSync(sessionDir, { recursive: true });

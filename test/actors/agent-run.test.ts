@@ -136,9 +136,8 @@ describe('AgentRun with fake agents', () => {
   }, 120_000);
 
   it('stops a silent agent gracefully on request', async () => {
-    const { run, done } = start({ env: { FAKE_SCENARIO: 'multi', FAKE_BEHAVIOR: 'hang' } });
-    await until(() => run.pid !== undefined);
-    await new Promise((r) => setTimeout(r, 300));
+    const { run, done, events } = start({ env: { FAKE_SCENARIO: 'multi', FAKE_BEHAVIOR: 'hang' } });
+    await until(() => events.length > 0);
     run.stop();
     const { exit, events } = await done;
     expect(exit.signal).toBe('SIGTERM');
@@ -147,9 +146,9 @@ describe('AgentRun with fake agents', () => {
   });
 
   it('kills an agent that ignores SIGTERM after the grace period', async () => {
-    const { run, done } = start({ env: { FAKE_SCENARIO: 'multi', FAKE_BEHAVIOR: 'ignore-term' }, killGraceMs: 300 });
-    await until(() => run.pid !== undefined);
-    await new Promise((r) => setTimeout(r, 300));
+    const { run, done, events } = start({ env: { FAKE_SCENARIO: 'multi', FAKE_BEHAVIOR: 'ignore-term' }, killGraceMs: 300 });
+    // The fake installs its SIGTERM handler before it prints its first line.
+    await until(() => events.length > 0);
     run.stop();
     const { exit } = await done;
     expect(exit.signal).toBe('SIGKILL');
