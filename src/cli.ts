@@ -34,6 +34,14 @@ export function buildProgram(): Command {
       process.exitCode = await runTranslate({ file, ...options }, process.stdin, process.stdout);
     });
 
+  program
+    .command('mcp')
+    .description("the orchestrator's reporting channel: an MCP server on stdio that agents are configured with")
+    .action(async () => {
+      const { runReportingServer } = await import('./reporting/mcp-server.js');
+      await runReportingServer();
+    });
+
   return program;
 }
 
