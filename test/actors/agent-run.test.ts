@@ -139,7 +139,7 @@ describe('AgentRun with fake agents', () => {
     const { run, done, events } = start({ env: { FAKE_SCENARIO: 'multi', FAKE_BEHAVIOR: 'hang' } });
     await until(() => events.length > 0);
     run.stop();
-    const { exit, events } = await done;
+    const { exit } = await done;
     expect(exit.signal).toBe('SIGTERM');
     expect(exit.stoppedByRequest).toBe(true);
     expect(events.at(-1)).toMatchObject({ type: 'status', payload: { kind: 'process.exited', stopped: true } });
