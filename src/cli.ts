@@ -35,6 +35,17 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('doctor')
+    .description('probe the configured agents (binary, version, credentials) and show the tier a session would run at')
+    .option('--target <dir>', 'the repository whose orchestrate.config.json applies', process.cwd())
+    .option('--config <file>', 'an explicit configuration file')
+    .option('--json', 'print the probe as JSON')
+    .action(async (options: { target: string; config?: string; json?: boolean }) => {
+      const { runDoctor } = await import('./cli/doctor.js');
+      process.exitCode = await runDoctor(options, process.stdout, process.stderr);
+    });
+
+  program
     .command('mcp')
     .description("the orchestrator's reporting channel: an MCP server on stdio that agents are configured with")
     .action(async () => {
