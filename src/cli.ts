@@ -14,13 +14,38 @@ export function buildProgram(): Command {
   const program = new Command()
     .name('orchestrate')
     .description(
-      'Run Gemini CLI (architect), Claude Code (implementer) and Codex CLI (reviewer) as a supervised,\n' +
-        'peer-reviewing team on one repository.',
+      'Run Gemini CLI (architect), Claude Code (implementer) and Codex CLI (reviewer)\n' +
+        'as a supervised, peer-reviewing team on one repository.',
     )
+    .enablePositionalOptions()
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .showHelpAfterError('(run "orchestrate --help" for usage)')
     .exitOverride();
+
+  program
+    .argument('[task]', 'what the team should do, e.g. "Implement user authentication"')
+    .option('-t, --target <dir>', 'the repository to work on (default: the current directory)')
+    .option('-w, --workspace <dir>', 'where session files go (default: $ORCHESTRATOR_WORKSPACE or the XDG data directory)')
+    .option('-c, --config <file>', 'configuration file (default: <target>/orchestrate.config.json)')
+    .option('-p, --port <n>', 'dashboard port', (v) => parsePort(v), 8000)
+    .option('--no-dashboard', 'run without the web dashboard')
+    .option('-v, --verbose', 'debug-level orchestrator log')
+    .option('--json', 'print one JSON summary at the end (progress goes to stderr)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 completed, 1 failed, 2 usage or configuration error, 3 escalated,\n' +
+        '4 waiting for a clarification (unattended), 5 paused (budget, unattended), 130 stopped.\n' +
+        'Environment: ORCHESTRATOR_LOG_LEVEL (fatal..trace), ORCHESTRATOR_WORKSPACE.',
+    )
+    .action(async (task: string | undefined, options: RunCliOptions) => {
+      if (!task) {
+        program.outputHelp();
+        return;
+      }
+      const { runTask } = await import('./cli/run.js');
+      process.exitCode = await runTask(task, options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+    });
 
   program
     .command('translate')
@@ -54,6 +79,22 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+interface RunCliOptions {
+  target?: string;
+  workspace?: string;
+  config?: string;
+  port: number;
+  dashboard: boolean;
+  verbose?: boolean;
+  json?: boolean;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535.');
+  return n;
 }
 
 interface TranslateCliOptions {

@@ -71,3 +71,10 @@ export function weightedPolicy(options: WeightedPolicyOptions): DecisionPolicy {
     },
   };
 }
+
+/** A policy as configuration can name it (serializable, so it can live in input and snapshots). */
+export type PolicyConfig = 'four-rule' | ({ kind: 'weighted' } & WeightedPolicyOptions);
+
+export function policyFromConfig(config: PolicyConfig): DecisionPolicy {
+  return config === 'four-rule' ? fourRulePolicy : weightedPolicy(config);
+}

@@ -50,6 +50,8 @@ export interface ReviewerRunInput {
   subjectWorkerId: string;
   trigger: ReviewTrigger;
   prompt: string;
+  /** The reviewer reviews its own work (tier 5): it must run read-only. */
+  selfReview: boolean;
 }
 
 /** Always resolves: failures are a PeerReview with outcome failed/unparseable, never a rejection. */

@@ -1,0 +1,106 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromPromise } from 'xstate';
+import { getAdapter } from '../agents/registry.js';
+import type { LaunchRequest } from '../agents/types.js';
+import type { ReviewerRunInput } from '../machines/events.js';
+import { parseAnswer } from '../machines/plan.js';
+import type { LaunchTemplate } from '../machines/session-context.js';
+import { ReviewAnswer, type AgentEventInput, type PeerReview } from '../protocol/index.js';
+import { verdictSchema } from '../prompts/index.js';
+import { AgentRun, type AgentRunExit } from './agent-run.js';
+import { DEFAULT_KILL_GRACE_MS, DEFAULT_MAX_LINE_BYTES, DEFAULT_STDERR_TAIL_BYTES } from './agent-process.js';
+
+export interface ReviewerRunDeps {
+  sessionDir: string;
+  templates: Record<string, LaunchTemplate>;
+  adapters: Record<string, 'claude' | 'codex' | 'gemini' | 'jsonl'>;
+  onEvent: (event: AgentEventInput) => void;
+  now?: () => Date;
+}
+
+type Input = ReviewerRunInput & { timeoutMs: number };
+
+/**
+ * One reviewer: launch its agent read-only with the verdict schema, bounded by a timeout,
+ * and turn whatever happens into a PeerReview. It never rejects: a reviewer that fails,
+ * times out or answers unparseably is a recorded `concern`.
+ */
+export function reviewerRun(deps: ReviewerRunDeps) {
+  return fromPromise<PeerReview, Input>(async ({ input, signal }) => {
+    const now = deps.now ?? (() => new Date());
+    const dir = join(deps.sessionDir, 'reviews', input.reviewId);
+    mkdirSync(dir, { recursive: true });
+    const review = (outcome: PeerReview['outcome'], answer?: ReviewAnswer, why?: string): PeerReview => ({
+      reviewId: input.reviewId,
+      reviewer: input.reviewer,
+      subjectWorkerId: input.subjectWorkerId,
+      trigger: input.trigger,
+      outcome,
+      verdict: answer?.verdict ?? 'concern',
+      summary: answer?.summary ?? why ?? outcome,
+      findings: answer?.findings ?? [],
+      timestamp: now().toISOString(),
+    });
+    const template = deps.templates[input.reviewer];
+    const adapterName = deps.adapters[input.reviewer];
+    if (!template || !adapterName) return review('failed', undefined, `no launch configuration for reviewer ${input.reviewer}`);
+    const adapter = getAdapter(adapterName);
+    const base: LaunchRequest = { ...template, role: 'reviewer', mode: input.selfReview ? 'read-only' : 'review', prompt: input.prompt, outputSchema: verdictSchema() };
+
+    let final: AgentEventInput | undefined;
+    let timedOut = false;
+    const attemptRun = async (request: LaunchRequest, attempt: number): Promise<AgentRunExit> => {
+      const run = new AgentRun(
+        {
+          sessionId: input.sessionId,
+          workerId: `${input.reviewId}/${input.reviewer}`,
+          agent: input.reviewer,
+          attempt,
+          adapter,
+          spec: adapter.buildCommand(request),
+          sessionDir: deps.sessionDir,
+          maxLineBytes: DEFAULT_MAX_LINE_BYTES,
+          stderrTailBytes: DEFAULT_STDERR_TAIL_BYTES,
+          killGraceMs: DEFAULT_KILL_GRACE_MS,
+        },
+        {
+          onSpawn: () => undefined,
+          onEvent: (e) => {
+            if (e.payload.kind === 'run.completed') final = e;
+            deps.onEvent(e);
+          },
+        },
+      );
+      const stop = (): void => run.stop();
+      signal.addEventListener('abort', stop);
+      const timer = setTimeout(() => {
+        timedOut = true;
+        run.stop();
+      }, input.timeoutMs);
+      try {
+        return await run.run();
+      } finally {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', stop);
+      }
+    };
+
+    let exit = await attemptRun(base, 1);
+    // A launch problem with a known fix (e.g. Codex outside git) gets one corrected retry.
+    const fix = !final && !timedOut ? adapter.classify({ request: base, events: exit.errorEvents, stderr: exit.stderrTail, exit }) : null;
+    if (fix?.remedy.action === 'relaunch') exit = await attemptRun(fix.remedy.request, 2);
+
+    const text = final?.payload.text ?? '';
+    writeFileSync(join(dir, `${input.reviewer}.answer.txt`), text);
+    let result: PeerReview;
+    if (timedOut) result = review('timeout', undefined, `no verdict within ${Math.round(input.timeoutMs / 1000)} s`);
+    else if (!final) result = review('failed', undefined, `the reviewer run failed (exit ${String(exit.exitCode)}${exit.signal ? `, ${exit.signal}` : ''}): ${exit.errorEvents.at(-1)?.payload.text ?? exit.stderrTail.trim().split('\n').at(-1) ?? ''}`.slice(0, 1000));
+    else {
+      const parsed = parseAnswer(ReviewAnswer, final.payload.structured, text);
+      result = parsed.ok ? review('answered', parsed.value) : review('unparseable', undefined, `the verdict did not validate: ${parsed.problems.join('; ')}`.slice(0, 1000));
+    }
+    writeFileSync(join(dir, `${input.reviewer}.review.json`), `${JSON.stringify(result, null, 2)}\n`);
+    return result;
+  });
+}

@@ -1,0 +1,137 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../config/load.js';
+import { probeAgents } from '../probe/probe.js';
+import { renderDoctor } from '../probe/render.js';
+import { chooseTier } from '../probe/tiers.js';
+import type { SessionEvent } from '../machines/session.js';
+import { startSession, type SessionSummary } from '../runtime/run-session.js';
+import { defaultWorkspace, newSessionId } from '../runtime/workspace.js';
+
+/** Exit codes, documented in the README. */
+export const EXIT = { completed: 0, failed: 1, usage: 2, escalated: 3, clarification: 4, paused: 5, stopped: 130 } as const;
+
+export interface RunOptions {
+  target?: string;
+  workspace?: string;
+  config?: string;
+  port?: number;
+  dashboard: boolean;
+  verbose?: boolean;
+  json?: boolean;
+}
+
+export interface RunIo {
+  stdin: Readable & { isTTY?: boolean };
+  stdout: Writable;
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+}
+
+/** `orchestrate "task"`: plan, implement, review, decide — until the session ends or needs a person. */
+export async function runTask(task: string, options: RunOptions, io: RunIo): Promise<number> {
+  const err = (line: string): boolean => io.stderr.write(`${line}\n`);
+  const target = resolve(options.target ?? process.cwd());
+  if (!existsSync(target) || !statSync(target).isDirectory()) {
+    err(`orchestrate: --target ${target} is not a directory`);
+    return EXIT.usage;
+  }
+  const loaded = loadConfig({ target, ...(options.config ? { configPath: resolve(options.config) } : {}) });
+  if (!loaded.ok) {
+    for (const e of loaded.errors) err(e);
+    err('orchestrate: nothing was started; fix the configuration and run again.');
+    return EXIT.usage;
+  }
+  const probes = await probeAgents(loaded.config, io.env);
+  const tier = chooseTier(loaded.config.roles, probes);
+  if (!tier.ok) {
+    err(renderDoctor(probes, tier));
+    return EXIT.failed;
+  }
+  if (options.dashboard) err(`orchestrate: the web dashboard is not part of this build yet; running headless (port ${options.port ?? 8000} unused).`);
+  const out = options.json ? io.stderr : io.stdout;
+  const level = options.verbose ? 'debug' : (io.env.ORCHESTRATOR_LOG_LEVEL ?? 'info').toLowerCase();
+  const handle = await startSession({
+    sessionId: newSessionId(),
+    task,
+    target,
+    workspace: options.workspace ? resolve(options.workspace) : defaultWorkspace(io.env),
+    config: loaded.config,
+    tier,
+    logLevel: level,
+    cliEntry: fileURLToPath(new URL('../cli.js', import.meta.url)),
+    onNotice: (line) => out.write(`${line}\n`),
+  });
+  out.write(`workspace: ${handle.sessionDir} (tail -f ${handle.sessionDir}/orchestrator.log)\n`);
+  const onSigint = (): void => handle.send({ type: 'user.stop' });
+  process.on('SIGINT', onSigint);
+  const interactive = io.stdin.isTTY === true && io.env.CI !== 'true';
+  try {
+    for (;;) {
+      const summary = await handle.settled();
+      const code = await settle(summary, interactive, io, (e) => handle.send(e));
+      if (code === undefined) continue;
+      if (options.json) io.stdout.write(`${JSON.stringify(summaryJson(summary))}\n`);
+      else io.stdout.write(`session ${summary.sessionId}: ${summary.state}${summary.failure ? ` (${summary.failure})` : ''}\n`);
+      return code;
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    handle.stop();
+  }
+}
+
+/** An exit code, or undefined when the user answered and the session goes on. */
+async function settle(summary: SessionSummary, interactive: boolean, io: RunIo, send: (e: SessionEvent) => void): Promise<number | undefined> {
+  const state = summary.state.split('.')[0];
+  if (state === 'completed') return EXIT.completed;
+  if (state === 'failed') return EXIT.failed;
+  if (state === 'stopped') return EXIT.stopped;
+  const ask = async (question: string): Promise<string> => {
+    const rl = createInterface({ input: io.stdin, output: io.stderr });
+    try {
+      return (await rl.question(question)).trim();
+    } finally {
+      rl.close();
+    }
+  };
+  if (state === 'escalated') {
+    io.stderr.write(`escalated: ${summary.escalation?.reason ?? ''}\n${(summary.escalation?.suggestions ?? []).map((s) => `  - ${s}`).join('\n')}\n`);
+    if (!interactive) return EXIT.escalated;
+    const answer = await ask('approve and continue (a) or reject and end the session (x)? ');
+    send(answer.toLowerCase().startsWith('a') ? { type: 'user.approve' } : { type: 'user.reject', reason: 'rejected at the terminal' });
+    return undefined;
+  }
+  if (state === 'awaitingClarification') {
+    io.stderr.write(`the reviewers need a clarification: ${summary.question ?? ''}\n`);
+    if (!interactive) return EXIT.clarification;
+    send({ type: 'user.clarify', text: await ask('your answer: ') });
+    return undefined;
+  }
+  if (state === 'paused') {
+    io.stderr.write(`paused${summary.failure ? `: ${summary.failure}` : ''}\n`);
+    if (!interactive) return EXIT.paused;
+    await ask('press enter to resume ');
+    send({ type: 'user.resume' });
+    return undefined;
+  }
+  return EXIT.failed;
+}
+
+function summaryJson(s: SessionSummary): Record<string, unknown> {
+  return {
+    sessionId: s.sessionId,
+    state: s.state,
+    tier: s.tier,
+    tierReason: s.tierReason,
+    workspace: s.sessionDir,
+    decisions: s.decisions.map((d) => ({ reviewId: d.reviewId, action: d.action, reasons: d.reasons, inputs: d.inputs })),
+    tokens: s.tokens,
+    ...(s.escalation ? { escalation: s.escalation } : {}),
+    ...(s.question ? { question: s.question } : {}),
+    ...(s.failure ? { failure: s.failure } : {}),
+  };
+}

@@ -1,0 +1,148 @@
+import type { AgentEventInput, PlannedTask, ReviewTrigger, Role, TaskBreakdown, Usage } from '../protocol/index.js';
+import type { TierChoice } from '../probe/tiers.js';
+import { implementPrompt, planPrompt, planSchema } from '../prompts/index.js';
+import type { PolicyConfig } from './decision-policy.js';
+import type { AgentProcessInput, LaunchRequest } from './events.js';
+import type { ReviewInput } from './review.js';
+import type { WorkerInput } from './worker.js';
+
+/** Launch data per agent that does not depend on the step (command, env, dirs, MCP servers). */
+export type LaunchTemplate = Omit<LaunchRequest, 'role' | 'mode' | 'prompt' | 'outputSchema'>;
+
+export interface SessionSettings {
+  silenceMs: number;
+  reviewerTimeoutMs: number;
+  verifyTimeoutMs: number;
+  maxRecoveryAttempts: number;
+  policy: PolicyConfig;
+  triggers: Record<'milestone' | 'blocker' | 'request' | 'manual' | 'silence', boolean>;
+  budgets: { tokens?: number | undefined; usd?: number | undefined; perAgent: Record<string, { tokens?: number | undefined; usd?: number | undefined }> };
+}
+
+export interface SessionInput {
+  sessionId: string;
+  task: string;
+  sessionDir: string;
+  tier: TierChoice;
+  adapters: Record<string, AgentProcessInput['adapter']>;
+  templates: Record<string, LaunchTemplate>;
+  settings: SessionSettings;
+  /** Start time from the runtime clock: the review timestamp before any event arrived. */
+  startedAt: string;
+}
+
+export type ResumeTarget = 'planning' | 'implementing' | 'finalReview';
+
+export interface Escalation {
+  source: 'review' | 'worker' | 'budget' | 'tier';
+  reason: string;
+  suggestions: string[];
+}
+
+export interface SessionContext extends SessionInput {
+  plan?: TaskBreakdown;
+  planAttempts: number;
+  planFeedback: string[];
+  tasks: PlannedTask[];
+  taskIndex: number;
+  clarification?: string;
+  /** Summary of the last LOG_WARNING, passed on to the next implementer prompt. */
+  warning?: string;
+  /** Workers whose next milestone is reviewed even if milestone reviews are off. */
+  monitored: string[];
+  resumeTo: ResumeTarget;
+  reviewCount: number;
+  liveReviews: string[];
+  lastEventAt: string;
+  usage: Record<string, Usage>;
+  escalation?: Escalation;
+  question?: string;
+  failure?: string;
+  pausedFor?: string;
+  /** The implementer's final summary of the current task, the artifact of its task review. */
+  lastSummary?: string;
+}
+
+export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cachedTokens: 0 };
+
+export function addUsage(a: Usage, b: Usage): Usage {
+  const cost = a.costUsd === undefined && b.costUsd === undefined ? undefined : (a.costUsd ?? 0) + (b.costUsd ?? 0);
+  return { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens, cachedTokens: a.cachedTokens + b.cachedTokens, ...(cost === undefined ? {} : { costUsd: cost }) };
+}
+
+const tokens = (u: Usage): number => u.inputTokens + u.outputTokens;
+
+/** The first budget that the usage has reached, in words; undefined while within budget. */
+export function budgetReached(ctx: Pick<SessionContext, 'usage' | 'settings'>): string | undefined {
+  const { budgets } = ctx.settings;
+  const all = Object.values(ctx.usage).reduce(addUsage, ZERO_USAGE);
+  if (budgets.tokens !== undefined && tokens(all) >= budgets.tokens) return `session token budget reached: ${tokens(all)} ≥ ${budgets.tokens}`;
+  if (budgets.usd !== undefined && (all.costUsd ?? 0) >= budgets.usd) return `session cost budget reached: $${(all.costUsd ?? 0).toFixed(4)} ≥ $${budgets.usd}`;
+  for (const [agent, b] of Object.entries(budgets.perAgent)) {
+    const u = ctx.usage[agent] ?? ZERO_USAGE;
+    if (b.tokens !== undefined && tokens(u) >= b.tokens) return `${agent} token budget reached: ${tokens(u)} ≥ ${b.tokens}`;
+    if (b.usd !== undefined && (u.costUsd ?? 0) >= b.usd) return `${agent} cost budget reached: $${(u.costUsd ?? 0).toFixed(4)} ≥ $${b.usd}`;
+  }
+  return undefined;
+}
+
+function workerInput(ctx: SessionContext, role: Role, request: Omit<LaunchRequest, keyof LaunchTemplate | 'role'>): WorkerInput {
+  const agent = ctx.tier.assignments[role];
+  const template = ctx.templates[agent];
+  if (!template) throw new Error(`no launch template for agent ${agent}`);
+  return {
+    sessionId: ctx.sessionId,
+    workerId: role,
+    role,
+    agent,
+    adapter: ctx.adapters[agent] ?? 'jsonl',
+    sessionDir: ctx.sessionDir,
+    request: { ...template, ...request, role },
+    silenceMs: ctx.settings.silenceMs,
+    maxRecoveryAttempts: ctx.settings.maxRecoveryAttempts,
+    verifyTimeoutMs: ctx.settings.verifyTimeoutMs,
+  };
+}
+
+export function architectInput(ctx: SessionContext): WorkerInput {
+  const prompt = planPrompt({ task: ctx.task, feedback: ctx.planFeedback, ...(ctx.clarification ? { clarification: ctx.clarification } : {}) });
+  return workerInput(ctx, 'architect', { mode: 'read-only', prompt, outputSchema: planSchema() });
+}
+
+export function implementerInput(ctx: SessionContext): WorkerInput {
+  const current = ctx.tasks[ctx.taskIndex];
+  if (!ctx.plan || !current) throw new Error('implementing without a plan task');
+  const prompt = implementPrompt({
+    task: ctx.task,
+    plan: ctx.plan,
+    current,
+    ...(ctx.clarification ? { clarification: ctx.clarification } : {}),
+    ...(ctx.warning ? { warning: ctx.warning } : {}),
+  });
+  return workerInput(ctx, 'implementer', { mode: 'work', prompt });
+}
+
+export function reviewInput(ctx: SessionContext, args: { trigger: ReviewTrigger; workerId: string; text: string; at?: string; final?: boolean }): ReviewInput {
+  const role: Role = args.workerId === 'architect' || args.workerId === 'reviewer' ? args.workerId : 'implementer';
+  const reviewers = args.final ? [ctx.tier.assignments.reviewer] : ctx.tier.reviewers;
+  return {
+    sessionId: ctx.sessionId,
+    reviewId: `review-${ctx.reviewCount + 1}`,
+    subjectWorkerId: args.workerId,
+    trigger: args.trigger,
+    reviewers: reviewers.length > 0 ? reviewers : [ctx.tier.assignments.reviewer],
+    subject: { kind: args.final ? 'final-review' : 'review', workerId: args.workerId, role, agent: ctx.tier.assignments[role], text: args.text },
+    timeoutMs: ctx.settings.reviewerTimeoutMs,
+    policy: ctx.settings.policy,
+    requestedAt: args.at ?? ctx.lastEventAt,
+  };
+}
+
+/** Which trigger an event from a worker is, if any (the seed's: milestone, blocker, explicit request). */
+export function triggerOf(event: AgentEventInput, ctx: Pick<SessionContext, 'settings' | 'monitored'>): ReviewTrigger | undefined {
+  const t = ctx.settings.triggers;
+  if (event.type === 'blocker') return t.blocker ? 'blocker' : undefined;
+  if (event.type === 'review' || event.payload.reviewRequested === true) return t.request ? 'request' : undefined;
+  if (event.type === 'milestone') return t.milestone || ctx.monitored.includes(event.workerId) ? 'milestone' : undefined;
+  return undefined;
+}

@@ -1,0 +1,38 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { OrchestrateConfig } from '../config/load.js';
+import type { LaunchTemplate } from '../machines/session-context.js';
+import { reportingMcpServer } from '../reporting/launch.js';
+
+export interface TemplateContext {
+  config: OrchestrateConfig;
+  sessionId: string;
+  target: string;
+  sessionDir: string;
+  isGitRepo: boolean;
+  /** dist/cli.js, for the `orchestrate mcp` reporting server every agent gets. */
+  cliEntry?: string;
+}
+
+/** Launch data per configured agent: everything that does not depend on the step. */
+export function launchTemplates(ctx: TemplateContext): Record<string, LaunchTemplate> {
+  const { config } = ctx;
+  const extraDirs = [ctx.sessionDir, ...config.safety.allowedRoots.map((d) => (isAbsolute(d) ? d : resolve(ctx.target, d)))];
+  const templates: Record<string, LaunchTemplate> = {};
+  for (const [name, agent] of Object.entries(config.agents)) {
+    templates[name] = {
+      cwd: ctx.target,
+      workspace: ctx.sessionDir,
+      extraDirs: [...new Set(extraDirs)],
+      ...(agent.command ? { command: agent.command } : {}),
+      extraArgs: agent.args,
+      env: agent.env,
+      ...(agent.home ? { home: agent.home } : {}),
+      isGitRepo: ctx.isGitRepo,
+      runningAsRoot: process.getuid?.() === 0,
+      ...(ctx.cliEntry
+        ? { mcpServers: reportingMcpServer({ cliEntry: ctx.cliEntry, sessionId: ctx.sessionId, workerId: name, reportLog: resolve(ctx.sessionDir, 'reports.jsonl') }) }
+        : {}),
+    };
+  }
+  return templates;
+}
