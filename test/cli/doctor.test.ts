@@ -1,0 +1,28 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ROOT, sessionFixture } from '../helpers/session-fixture.js';
+
+describe('orchestrate doctor', () => {
+  beforeAll(() => {
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
+  }, 120_000);
+
+  it('shows each agent with its version and the tier, as a table and as JSON', () => {
+    const f = sessionFixture([]);
+    const table = spawnSync(process.execPath, [CLI, 'doctor', '--target', f.target], { env: f.env, encoding: 'utf8' });
+    expect(table.status).toBe(0);
+    expect(table.stdout).toMatch(/claude\s+claude\s+\S+\s+2\.1\.197 \(Claude Code\)\s+ANTHROPIC_API_KEY/);
+    expect(table.stdout).toMatch(/tier 1/);
+    const json = spawnSync(process.execPath, [CLI, 'doctor', '--json', '--target', f.target], { env: { ...f.env, GEMINI_API_KEY: '' }, encoding: 'utf8' });
+    const report = JSON.parse(json.stdout) as { tier: { tier: number; reason: string }; agents: { agent: string; available: boolean }[] };
+    expect(report.agents.find((a) => a.agent === 'gemini')?.available).toBe(false);
+    expect(report.tier.tier).toBe(4);
+  });
+
+  it('exits 1 when no agent can run', () => {
+    const f = sessionFixture([]);
+    const r = spawnSync(process.execPath, [CLI, 'doctor', '--target', f.target], { env: { ...f.env, PATH: '/usr/bin:/bin' }, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/no usable tier/);
+  });
+});
