@@ -1,0 +1,57 @@
+import type { EventLog, LogEntry, LogEntryInput } from './types.js';
+
+type Committed = (entry: LogEntry) => void;
+
+/**
+ * Batches appends into one transaction per event-loop turn (setImmediate), then hands each
+ * committed entry — now with its seq — to `publish` (bus, clients) and to the appender's
+ * callback (e.g. the machine), in seq order. Nothing is broadcast or acted on before it is
+ * committed.
+ */
+export class EventWriter {
+  private pending: { entry: LogEntryInput; done: Committed | undefined }[] = [];
+  private scheduled = false;
+  private closed = false;
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly publish: Committed,
+    private readonly onError: (error: unknown, lost: readonly LogEntryInput[]) => void,
+  ) {}
+
+  append(entry: LogEntryInput, done?: Committed): void {
+    if (this.closed) {
+      this.onError(new Error('event writer is closed'), [entry]);
+      return;
+    }
+    this.pending.push({ entry, done });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Commits whatever is pending now (also used before shutdown). */
+  flush(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    let committed: LogEntry[];
+    try {
+      committed = this.log.append(batch.map((b) => b.entry));
+    } catch (error) {
+      this.onError(error, batch.map((b) => b.entry));
+      return;
+    }
+    committed.forEach((entry, i) => {
+      this.publish(entry);
+      batch[i]?.done?.(entry);
+    });
+  }
+
+  close(): void {
+    this.flush();
+    this.closed = true;
+  }
+}

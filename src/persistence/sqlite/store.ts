@@ -1,0 +1,214 @@
+import type { OrchestratorDecision, PeerReview, RecoveryAction, SessionStatus } from '../../protocol/index.js';
+import type { Lease, LogEntry, LogEntryInput, SessionRecord, Store, StoredSnapshot } from '../types.js';
+import { openDb, type Db } from './db.js';
+
+interface SessionRow {
+  id: string;
+  task: string;
+  target: string;
+  workspace: string;
+  session_dir: string;
+  status: string;
+  tier: number;
+  roles: string;
+  config: string;
+  tokens: string;
+  created_at: string;
+  updated_at: string;
+}
+
+interface EventRow {
+  session_id: string;
+  seq: number;
+  ts: string;
+  type: string;
+  agent: string;
+  worker_id: string;
+  attempt: number;
+  payload: string;
+  usage: string | null;
+}
+
+const toSession = (r: SessionRow): SessionRecord => ({
+  id: r.id,
+  task: r.task,
+  target: r.target,
+  workspace: r.workspace,
+  sessionDir: r.session_dir,
+  status: r.status as SessionStatus,
+  tier: r.tier,
+  roles: JSON.parse(r.roles) as Record<string, string>,
+  config: JSON.parse(r.config) as unknown,
+  tokens: JSON.parse(r.tokens) as SessionRecord['tokens'],
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toEntry = (r: EventRow): LogEntry => ({
+  sessionId: r.session_id,
+  seq: r.seq,
+  timestamp: r.ts,
+  type: r.type,
+  agent: r.agent,
+  workerId: r.worker_id,
+  attempt: r.attempt,
+  payload: JSON.parse(r.payload) as LogEntry['payload'],
+  ...(r.usage ? { usage: JSON.parse(r.usage) as NonNullable<LogEntry['usage']> } : {}),
+});
+
+/** The embedded store: one SQLite file (WAL) for every session. */
+export class SqliteStore implements Store {
+  private readonly db: Db;
+  private readonly insertEvent;
+  private readonly bumpSeq;
+  private readonly getSeq;
+
+  constructor(
+    readonly path: string,
+    options: { readonly?: boolean } = {},
+  ) {
+    this.db = openDb(path, options);
+    this.insertEvent = this.db.prepare(
+      'INSERT INTO events (session_id, seq, ts, type, agent, worker_id, attempt, payload, usage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.bumpSeq = this.db.prepare('UPDATE sessions SET last_seq = ? WHERE id = ?');
+    this.getSeq = this.db.prepare<[string], { last_seq: number }>('SELECT last_seq FROM sessions WHERE id = ?');
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** The seq is read and written inside the transaction, so two writers could never hand out the same number. */
+  append(entries: readonly LogEntryInput[]): LogEntry[] {
+    return this.db.transaction((batch: readonly LogEntryInput[]) => {
+      const next = new Map<string, number>();
+      const out: LogEntry[] = [];
+      for (const e of batch) {
+        let seq = next.get(e.sessionId);
+        if (seq === undefined) {
+          const row = this.getSeq.get(e.sessionId);
+          if (!row) throw new Error(`unknown session ${e.sessionId}`);
+          seq = row.last_seq;
+        }
+        seq += 1;
+        next.set(e.sessionId, seq);
+        this.insertEvent.run(e.sessionId, seq, e.timestamp, e.type, e.agent, e.workerId, e.attempt, JSON.stringify(e.payload), e.usage ? JSON.stringify(e.usage) : null);
+        out.push({ ...e, seq });
+      }
+      for (const [id, seq] of next) this.bumpSeq.run(seq, id);
+      return out;
+    })(entries);
+  }
+
+  read(sessionId: string, options: { afterSeq?: number; limit?: number } = {}): LogEntry[] {
+    const rows = this.db
+      .prepare<[string, number, number], EventRow>('SELECT * FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+      .all(sessionId, options.afterSeq ?? 0, options.limit ?? -1);
+    return rows.map(toEntry);
+  }
+
+  lastSeq(sessionId: string): number {
+    return this.getSeq.get(sessionId)?.last_seq ?? 0;
+  }
+
+  create(r: SessionRecord): void {
+    this.db
+      .prepare(
+        'INSERT INTO sessions (id, task, target, workspace, session_dir, status, tier, roles, config, tokens, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(r.id, r.task, r.target, r.workspace, r.sessionDir, r.status, r.tier, JSON.stringify(r.roles), JSON.stringify(r.config), JSON.stringify(r.tokens), r.createdAt, r.updatedAt);
+  }
+
+  get(id: string): SessionRecord | undefined {
+    const row = this.db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?').get(id);
+    return row ? toSession(row) : undefined;
+  }
+
+  list(): SessionRecord[] {
+    return this.db.prepare<[], SessionRow>('SELECT * FROM sessions ORDER BY created_at DESC').all().map(toSession);
+  }
+
+  update(id: string, patch: Partial<Pick<SessionRecord, 'status' | 'tier' | 'tokens' | 'updatedAt'>>): void {
+    const current = this.get(id);
+    if (!current) throw new Error(`unknown session ${id}`);
+    const next = { ...current, ...patch };
+    this.db
+      .prepare('UPDATE sessions SET status = ?, tier = ?, tokens = ?, updated_at = ? WHERE id = ?')
+      .run(next.status, next.tier, JSON.stringify(next.tokens), next.updatedAt, id);
+  }
+
+  saveSnapshot(s: StoredSnapshot): void {
+    this.db
+      .prepare(
+        `INSERT INTO snapshots (session_id, machine_version, xstate_version, snapshot, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(session_id) DO UPDATE SET machine_version = excluded.machine_version, xstate_version = excluded.xstate_version,
+         snapshot = excluded.snapshot, updated_at = excluded.updated_at`,
+      )
+      .run(s.sessionId, s.machineVersion, s.xstateVersion, JSON.stringify(s.snapshot), s.updatedAt);
+  }
+
+  loadSnapshot(sessionId: string): StoredSnapshot | undefined {
+    const row = this.db
+      .prepare<[string], { machine_version: string; xstate_version: string; snapshot: string; updated_at: string }>('SELECT * FROM snapshots WHERE session_id = ?')
+      .get(sessionId);
+    if (!row) return undefined;
+    return { sessionId, machineVersion: row.machine_version, xstateVersion: row.xstate_version, snapshot: JSON.parse(row.snapshot) as unknown, updatedAt: row.updated_at };
+  }
+
+  saveReview(sessionId: string, review: PeerReview): void {
+    this.db.prepare('INSERT OR REPLACE INTO reviews (session_id, review_id, reviewer, body) VALUES (?, ?, ?, ?)').run(sessionId, review.reviewId, review.reviewer, JSON.stringify(review));
+  }
+
+  saveDecision(sessionId: string, d: OrchestratorDecision): void {
+    // A decision is applied once: a second save of the same id (after a resume) is refused by the key.
+    this.db.prepare('INSERT INTO decisions (session_id, decision_id, review_id, action, body) VALUES (?, ?, ?, ?, ?)').run(sessionId, d.decisionId, d.reviewId, d.action, JSON.stringify(d));
+  }
+
+  saveRecovery(sessionId: string, a: RecoveryAction): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO recovery_actions (session_id, id, worker_id, kind, outcome, body) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(sessionId, a.id, a.workerId, a.kind, a.outcome, JSON.stringify(a));
+  }
+
+  reviews(sessionId: string): PeerReview[] {
+    return this.bodies<PeerReview>('SELECT body FROM reviews WHERE session_id = ? ORDER BY review_id, reviewer', sessionId);
+  }
+
+  decisions(sessionId: string): OrchestratorDecision[] {
+    return this.bodies<OrchestratorDecision>('SELECT body FROM decisions WHERE session_id = ? ORDER BY rowid', sessionId);
+  }
+
+  recoveries(sessionId: string): RecoveryAction[] {
+    return this.bodies<RecoveryAction>('SELECT body FROM recovery_actions WHERE session_id = ? ORDER BY rowid', sessionId);
+  }
+
+  acquireLease(sessionId: string, owner: string, ttlMs: number, now: number): { ok: true } | { ok: false; holder: Lease } {
+    return this.db.transaction(() => {
+      const row = this.db
+        .prepare<[string], { lease_owner: string | null; lease_expires_at: number | null }>('SELECT lease_owner, lease_expires_at FROM sessions WHERE id = ?')
+        .get(sessionId);
+      if (!row) throw new Error(`unknown session ${sessionId}`);
+      if (row.lease_owner && row.lease_owner !== owner && (row.lease_expires_at ?? 0) > now) {
+        return { ok: false as const, holder: { sessionId, owner: row.lease_owner, expiresAt: row.lease_expires_at ?? 0 } };
+      }
+      this.db.prepare('UPDATE sessions SET lease_owner = ?, lease_expires_at = ? WHERE id = ?').run(owner, now + ttlMs, sessionId);
+      return { ok: true as const };
+    })();
+  }
+
+  renewLease(sessionId: string, owner: string, ttlMs: number, now: number): boolean {
+    return this.db.prepare('UPDATE sessions SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?').run(now + ttlMs, sessionId, owner).changes === 1;
+  }
+
+  releaseLease(sessionId: string, owner: string): void {
+    this.db.prepare('UPDATE sessions SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?').run(sessionId, owner);
+  }
+
+  private bodies<T>(sql: string, sessionId: string): T[] {
+    return this.db
+      .prepare<[string], { body: string }>(sql)
+      .all(sessionId)
+      .map((r) => JSON.parse(r.body) as T);
+  }
+}

@@ -1,0 +1,93 @@
+import type { OrchestratorDecision, PeerReview, RecoveryAction, SessionStatus, Usage } from '../protocol/index.js';
+
+/**
+ * One row of a session's log. Agent events keep their AgentEvent shape (`type` is one of the
+ * eight); the orchestrator's own records use `agent: "orchestrate"`, `workerId: "session"`,
+ * `attempt: 0` and a dot-namespaced `type` (`session.state`, `review.decided`, ...).
+ */
+export interface LogEntryInput {
+  sessionId: string;
+  type: string;
+  agent: string;
+  workerId: string;
+  attempt: number;
+  timestamp: string;
+  payload: Record<string, unknown> & { text: string };
+  usage?: Usage | undefined;
+}
+
+export interface LogEntry extends LogEntryInput {
+  seq: number;
+}
+
+/** Append-only, per-session sequence 1..N without gaps. */
+export interface EventLog {
+  /** Appends in one transaction, in order; returns the entries with their seq. */
+  append(entries: readonly LogEntryInput[]): LogEntry[];
+  read(sessionId: string, options?: { afterSeq?: number; limit?: number }): LogEntry[];
+  lastSeq(sessionId: string): number;
+}
+
+export interface SessionRecord {
+  id: string;
+  task: string;
+  target: string;
+  workspace: string;
+  sessionDir: string;
+  status: SessionStatus;
+  tier: number;
+  roles: Record<string, string>;
+  /** The configuration the session was started with, as JSON (resume uses it, not today's file). */
+  config: unknown;
+  tokens: Record<string, Usage>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SessionStore {
+  create(record: SessionRecord): void;
+  get(id: string): SessionRecord | undefined;
+  list(): SessionRecord[];
+  update(id: string, patch: Partial<Pick<SessionRecord, 'status' | 'tier' | 'tokens' | 'updatedAt'>>): void;
+}
+
+export interface StoredSnapshot {
+  sessionId: string;
+  machineVersion: string;
+  xstateVersion: string;
+  snapshot: unknown;
+  updatedAt: string;
+}
+
+export interface SnapshotStore {
+  saveSnapshot(s: StoredSnapshot): void;
+  loadSnapshot(sessionId: string): StoredSnapshot | undefined;
+}
+
+export interface RecordStore {
+  saveReview(sessionId: string, review: PeerReview): void;
+  saveDecision(sessionId: string, decision: OrchestratorDecision): void;
+  saveRecovery(sessionId: string, action: RecoveryAction): void;
+  reviews(sessionId: string): PeerReview[];
+  decisions(sessionId: string): OrchestratorDecision[];
+  recoveries(sessionId: string): RecoveryAction[];
+}
+
+export interface Lease {
+  sessionId: string;
+  owner: string;
+  expiresAt: number;
+}
+
+/** Two orchestrators never drive one session: the lease row says who does, until when. */
+export interface LeaseStore {
+  /** Takes the lease if it is free, expired, or already ours; returns the holder otherwise. */
+  acquireLease(sessionId: string, owner: string, ttlMs: number, now: number): { ok: true } | { ok: false; holder: Lease };
+  renewLease(sessionId: string, owner: string, ttlMs: number, now: number): boolean;
+  releaseLease(sessionId: string, owner: string): void;
+}
+
+export interface Store extends EventLog, SessionStore, SnapshotStore, RecordStore, LeaseStore {
+  readonly path: string;
+  close(): void;
+}

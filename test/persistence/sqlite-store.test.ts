@@ -1,0 +1,129 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EventWriter } from '../../src/persistence/event-writer.js';
+import { integrityCheck, openDb, StoreError } from '../../src/persistence/sqlite/db.js';
+import { SqliteStore } from '../../src/persistence/sqlite/store.js';
+import type { LogEntry, LogEntryInput, SessionRecord } from '../../src/persistence/types.js';
+import { tempDir } from '../helpers/fake-agents.js';
+
+const ts = '2026-11-23T22:30:21.230Z';
+const session = (id: string): SessionRecord => ({
+  id,
+  task: 'task',
+  target: '/t',
+  workspace: '/w',
+  sessionDir: `/w/${id}`,
+  status: 'planning',
+  tier: 1,
+  roles: { architect: 'gemini', implementer: 'claude', reviewer: 'codex' },
+  config: { review: {} },
+  tokens: {},
+  createdAt: ts,
+  updatedAt: ts,
+});
+const entry = (sessionId: string, text: string): LogEntryInput => ({
+  sessionId,
+  type: 'progress',
+  agent: 'claude',
+  workerId: 'implementer',
+  attempt: 1,
+  timestamp: ts,
+  payload: { text, kind: 'tool.call' },
+});
+
+function open(): SqliteStore {
+  return new SqliteStore(join(tempDir('orch-store-'), 'orchestrate.db'));
+}
+
+describe('SqliteStore', () => {
+  it('gives each session its own gap-free seq, in append order', () => {
+    const store = open();
+    store.create(session('a'));
+    store.create(session('b'));
+    store.append([entry('a', '1'), entry('b', 'x'), entry('a', '2')]);
+    store.append([entry('a', '3')]);
+    expect(store.read('a').map((e) => [e.seq, e.payload.text])).toEqual([
+      [1, '1'],
+      [2, '2'],
+      [3, '3'],
+    ]);
+    expect(store.read('b').map((e) => e.seq)).toEqual([1]);
+    expect(store.lastSeq('a')).toBe(3);
+    expect(store.read('a', { afterSeq: 1, limit: 1 }).map((e) => e.seq)).toEqual([2]);
+  });
+
+  it('rolls back a whole batch when one entry is bad, so no seq is lost or doubled', () => {
+    const store = open();
+    store.create(session('a'));
+    expect(() => store.append([entry('a', 'ok'), entry('nope', 'bad')])).toThrow(/unknown session nope/);
+    expect(store.lastSeq('a')).toBe(0);
+    store.append([entry('a', 'again')]);
+    expect(store.read('a').map((e) => e.seq)).toEqual([1]);
+  });
+
+  it('keeps sessions, snapshots and records, and survives reopening', () => {
+    const dir = tempDir('orch-store-');
+    const path = join(dir, 'orchestrate.db');
+    const store = new SqliteStore(path);
+    store.create(session('a'));
+    store.update('a', { status: 'implementing', tier: 2, tokens: { claude: { inputTokens: 5, outputTokens: 1, cachedTokens: 0 } }, updatedAt: ts });
+    store.saveSnapshot({ sessionId: 'a', machineVersion: 'm1', xstateVersion: '5.33.3', snapshot: { value: 'planning' }, updatedAt: ts });
+    store.saveDecision('a', { decisionId: 'd1', reviewId: 'r1', action: 'CONTINUE', policy: 'four-rule', inputs: [], reasons: ['ok'], timestamp: ts });
+    store.close();
+    const again = new SqliteStore(path);
+    expect(again.get('a')).toMatchObject({ status: 'implementing', tier: 2, tokens: { claude: { inputTokens: 5 } } });
+    expect(again.loadSnapshot('a')?.snapshot).toEqual({ value: 'planning' });
+    expect(again.decisions('a').map((d) => d.decisionId)).toEqual(['d1']);
+    // A decision is applied once: saving it again is refused.
+    expect(() => again.saveDecision('a', { decisionId: 'd1', reviewId: 'r1', action: 'CONTINUE', policy: 'four-rule', inputs: [], reasons: ['ok'], timestamp: ts })).toThrow(/UNIQUE/);
+    expect(integrityCheck(openDb(path))).toEqual(['ok']);
+  });
+
+  it('hands out a lease to one owner at a time, and takes over an expired one', () => {
+    const store = open();
+    store.create(session('a'));
+    expect(store.acquireLease('a', 'host-1', 10_000, 1000)).toEqual({ ok: true });
+    expect(store.acquireLease('a', 'host-2', 10_000, 2000)).toMatchObject({ ok: false, holder: { owner: 'host-1', expiresAt: 11_000 } });
+    expect(store.renewLease('a', 'host-2', 10_000, 2000)).toBe(false);
+    expect(store.renewLease('a', 'host-1', 10_000, 5000)).toBe(true);
+    expect(store.acquireLease('a', 'host-2', 10_000, 16_000)).toEqual({ ok: true });
+    store.releaseLease('a', 'host-2');
+    expect(store.acquireLease('a', 'host-3', 10_000, 16_001)).toEqual({ ok: true });
+  });
+
+  it('refuses a file that is not a store with a clear message', () => {
+    const path = join(tempDir('orch-store-'), 'orchestrate.db');
+    writeFileSync(path, 'this is not sqlite at all, just text '.repeat(200));
+    expect(() => new SqliteStore(path)).toThrow(StoreError);
+    expect(() => new SqliteStore(path)).toThrow(/not a usable orchestrate store/);
+  });
+});
+
+describe('EventWriter', () => {
+  it('commits a turn’s appends in one batch before publishing them, in order', async () => {
+    const store = open();
+    store.create(session('a'));
+    const published: LogEntry[] = [];
+    const acked: number[] = [];
+    const writer = new EventWriter(store, (e) => published.push(e), (e) => {
+      throw e;
+    });
+    for (let i = 0; i < 5; i++) writer.append(entry('a', String(i)), (e) => acked.push(e.seq));
+    expect(store.lastSeq('a')).toBe(0);
+    expect(published).toHaveLength(0);
+    await new Promise((r) => setImmediate(r));
+    expect(store.lastSeq('a')).toBe(5);
+    expect(published.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(acked).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('reports a failed commit with the entries it could not keep', async () => {
+    const store = open();
+    const errors: unknown[] = [];
+    const writer = new EventWriter(store, () => undefined, (e, lost) => errors.push([String(e), lost.length]));
+    writer.append(entry('missing', 'x'));
+    await new Promise((r) => setImmediate(r));
+    expect(errors).toEqual([['Error: unknown session missing', 1]]);
+  });
+});
