@@ -60,6 +60,28 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('resume')
+    .description('continue a session after a crash or a stop of the orchestrator')
+    .argument('<session>', 'the session id (see orchestrate sessions)')
+    .option('-w, --workspace <dir>', 'where the session store is (default: $ORCHESTRATOR_WORKSPACE or the XDG data directory)')
+    .option('-v, --verbose', 'debug-level orchestrator log')
+    .option('--json', 'print one JSON summary at the end')
+    .action(async (session: string, options: { workspace?: string; verbose?: boolean; json?: boolean }) => {
+      const { runResume } = await import('./cli/run.js');
+      process.exitCode = await runResume(session, options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+    });
+
+  program
+    .command('sessions')
+    .description('list the sessions in the store: status, tier, agents, age, tokens')
+    .option('-w, --workspace <dir>', 'where the session store is')
+    .option('--json', 'print them as JSON')
+    .action(async (options: { workspace?: string; json?: boolean }) => {
+      const { runSessions } = await import('./cli/sessions.js');
+      process.exitCode = runSessions(options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+    });
+
+  program
     .command('doctor')
     .description('probe the configured agents (binary, version, credentials) and show the tier a session would run at')
     .option('--target <dir>', 'the repository whose orchestrate.config.json applies', process.cwd())

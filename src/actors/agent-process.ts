@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { fromCallback } from 'xstate';
 import { getAdapter } from '../agents/registry.js';
+import type { LaunchRequest } from '../agents/types.js';
 import type { AgentProcessCommand, AgentProcessEvent, AgentProcessInput } from '../machines/events.js';
+import type { AgentEventInput } from '../protocol/index.js';
 import { AgentRun } from './agent-run.js';
 
 export type { AgentProcessCommand, AgentProcessEvent, AgentProcessInput };
@@ -13,11 +15,42 @@ export const DEFAULT_MAX_LINE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_STDERR_TAIL_BYTES = 64 * 1024;
 export const DEFAULT_KILL_GRACE_MS = 3000;
 
-export const agentProcess = fromCallback<AgentProcessCommand, AgentProcessInput, AgentProcessEvent>(
-  ({ input, sendBack, receive }) => {
+export interface AgentProcessDeps {
+  /** Commits an event to the log, then calls `then`: the machine only sees committed events. */
+  record?: (event: AgentEventInput, then: () => void) => void;
+  /** Calls `then` once everything recorded so far is committed. */
+  afterCommit?: (then: () => void) => void;
+  /**
+   * The CLI conversation this worker run had already started (a restored actor re-runs with
+   * the same input after a restart): it is continued instead of starting over.
+   */
+  conversationOf?: (input: AgentProcessInput) => string | undefined;
+}
+
+export const RESUME_PROMPT =
+  'The orchestrator was restarted while you were working. Continue exactly where you left off, do not redo finished steps, and finish with your summary. The original instructions follow.';
+
+function launchRequest(input: AgentProcessInput, deps: AgentProcessDeps): { request: LaunchRequest; resumed?: string } {
+  const conversation = deps.conversationOf?.(input);
+  if (!conversation) return { request: input.request };
+  const { presetSessionId: _preset, ...rest } = input.request;
+  return { request: { ...rest, resumeSessionId: conversation, prompt: `${RESUME_PROMPT}\n\n${input.request.prompt}` }, resumed: conversation };
+}
+
+/** One agent launch as an XState callback actor; with `deps` its events go through the event log first. */
+export function createAgentProcess(deps: AgentProcessDeps = {}) {
+  const record = deps.record ?? ((_e: AgentEventInput, then: () => void) => then());
+  const afterCommit = deps.afterCommit ?? ((then: () => void) => then());
+  return fromCallback<AgentProcessCommand, AgentProcessInput, AgentProcessEvent>(({ input, sendBack, receive }) => {
     const adapter = getAdapter(input.adapter);
-    const spec = adapter.buildCommand(input.request);
+    const { request } = launchRequest(input, deps);
+    const spec = adapter.buildCommand(request);
     const { workerId, attempt } = input;
+    let stopped = false;
+    const send = (event: AgentProcessEvent): void => {
+      if (!stopped) sendBack(event);
+    };
+    const reported = new Set<string>();
     const run = new AgentRun(
       {
         sessionId: input.sessionId,
@@ -32,42 +65,37 @@ export const agentProcess = fromCallback<AgentProcessCommand, AgentProcessInput,
         killGraceMs: input.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
       },
       {
-        onSpawn: (pid) => sendBack({ type: 'agent.spawned', workerId, attempt, pid, command: spec.command, args: spec.args }),
-        onEvent: (event) => {
-          sendBack({ type: 'agent.event', event });
-          if (event.type === 'error') classifyWhileRunning();
-        },
+        onSpawn: (pid) => afterCommit(() => send({ type: 'agent.spawned', workerId, attempt, pid, command: spec.command, args: spec.args })),
+        onEvent: (event) =>
+          record(event, () => {
+            send({ type: 'agent.event', event });
+            if (event.type === 'error') classifyWhileRunning();
+          }),
       },
     );
-    const reported = new Set<string>();
     // Only failures that will not fix themselves stop a running agent early.
     const classifyWhileRunning = (): void => {
-      const classification = adapter.classify({ request: input.request, ...run.evidence });
+      const classification = adapter.classify({ request, ...run.evidence });
       if (!classification || !MID_RUN_KINDS.has(classification.kind) || reported.has(classification.kind)) return;
       reported.add(classification.kind);
-      sendBack({ type: 'agent.classified', workerId, attempt, classification });
+      send({ type: 'agent.classified', workerId, attempt, classification });
     };
-    let stopped = false;
     receive((command) => {
       if (command.type === 'agent.stop') run.stop();
     });
     run.run().then(
-      (exit) => {
-        if (stopped) return;
-        const failed = exit.exitCode !== 0 && !exit.stoppedByRequest;
-        const found =
-          failed || exit.errorEvents.length > 0
-            ? adapter.classify({ request: input.request, events: exit.errorEvents, stderr: exit.stderrTail, exit })
-            : null;
-        // A run that ended well only counts failures that mean its work was not done.
-        const classification = found && (failed || AFTER_SUCCESS_KINDS.has(found.kind)) ? found : undefined;
-        sendBack({ type: 'agent.exited', workerId, attempt, ...exit, classification });
-      },
+      (exit) =>
+        afterCommit(() => {
+          const failed = exit.exitCode !== 0 && !exit.stoppedByRequest;
+          const found =
+            failed || exit.errorEvents.length > 0 ? adapter.classify({ request, events: exit.errorEvents, stderr: exit.stderrTail, exit }) : null;
+          // A run that ended well only counts failures that mean its work was not done.
+          const classification = found && (failed || AFTER_SUCCESS_KINDS.has(found.kind)) ? found : undefined;
+          send({ type: 'agent.exited', workerId, attempt, ...exit, classification });
+        }),
       (error: unknown) => {
-        if (!stopped) {
-          const message = error instanceof Error ? error.message : String(error);
-          sendBack({ type: 'agent.failed', workerId, attempt, error: { kind: 'io_failed', message } });
-        }
+        const message = error instanceof Error ? error.message : String(error);
+        afterCommit(() => send({ type: 'agent.failed', workerId, attempt, error: { kind: 'io_failed', message } }));
       },
     );
     // The actor is being torn down (its state was left): the group must not outlive it.
@@ -75,7 +103,10 @@ export const agentProcess = fromCallback<AgentProcessCommand, AgentProcessInput,
       stopped = true;
       run.stop();
     };
-  },
-);
+  });
+}
+
+/** Without a store (tests, translate): events go straight to the machine. */
+export const agentProcess = createAgentProcess();
 
 export const sessionDirOf = (workspace: string, sessionId: string): string => join(workspace, sessionId);

@@ -16,6 +16,10 @@ export interface ReviewerRunDeps {
   templates: Record<string, LaunchTemplate>;
   adapters: Record<string, 'claude' | 'codex' | 'gemini' | 'jsonl'>;
   onEvent: (event: AgentEventInput) => void;
+  /** A review already recorded for this reviewer (after a restart): returned instead of asking again. */
+  recorded?: (reviewId: string, reviewer: string) => PeerReview | undefined;
+  /** Each review as soon as it is known, so a restart does not ask that reviewer again. */
+  onReview?: (review: PeerReview) => void;
   now?: () => Date;
 }
 
@@ -28,6 +32,8 @@ type Input = ReviewerRunInput & { timeoutMs: number };
  */
 export function reviewerRun(deps: ReviewerRunDeps) {
   return fromPromise<PeerReview, Input>(async ({ input, signal }) => {
+    const earlier = deps.recorded?.(input.reviewId, input.reviewer);
+    if (earlier) return earlier;
     const now = deps.now ?? (() => new Date());
     const dir = join(deps.sessionDir, 'reviews', input.reviewId);
     mkdirSync(dir, { recursive: true });
@@ -101,6 +107,7 @@ export function reviewerRun(deps: ReviewerRunDeps) {
       result = parsed.ok ? review('answered', parsed.value) : review('unparseable', undefined, `the verdict did not validate: ${parsed.problems.join('; ')}`.slice(0, 1000));
     }
     writeFileSync(join(dir, `${input.reviewer}.review.json`), `${JSON.stringify(result, null, 2)}\n`);
+    deps.onReview?.(result);
     return result;
   });
 }

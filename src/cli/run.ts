@@ -1,14 +1,16 @@
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load.js';
+import type { SessionEvent } from '../machines/session.js';
+import { StoreError } from '../persistence/sqlite/db.js';
+import { SqliteStore } from '../persistence/sqlite/store.js';
 import { probeAgents } from '../probe/probe.js';
 import { renderDoctor } from '../probe/render.js';
 import { chooseTier } from '../probe/tiers.js';
-import type { SessionEvent } from '../machines/session.js';
-import { startSession, type SessionSummary } from '../runtime/run-session.js';
+import { resumeSession, startSession, type ResumeError, type SessionHandle, type SessionSummary } from '../runtime/run-session.js';
 import { defaultWorkspace, newSessionId } from '../runtime/workspace.js';
 
 /** Exit codes, documented in the README. */
@@ -31,6 +33,29 @@ export interface RunIo {
   env: NodeJS.ProcessEnv;
 }
 
+export const storePath = (workspace: string): string => join(workspace, 'orchestrate.db');
+export const workspaceOf = (options: { workspace?: string | undefined }, env: NodeJS.ProcessEnv): string =>
+  options.workspace ? resolve(options.workspace) : defaultWorkspace(env);
+
+/** Opens the store, or explains on stderr why not (a corrupt file, a newer schema). */
+export function openStore(workspace: string, io: RunIo, options: { mustExist?: boolean } = {}): SqliteStore | undefined {
+  const path = storePath(workspace);
+  if (options.mustExist && !existsSync(path)) {
+    io.stderr.write(`orchestrate: no session store at ${path} (use --workspace, or ORCHESTRATOR_WORKSPACE)\n`);
+    return undefined;
+  }
+  try {
+    return new SqliteStore(path);
+  } catch (error) {
+    io.stderr.write(`orchestrate: ${error instanceof StoreError ? error.message : String(error)}\n`);
+    return undefined;
+  }
+}
+
+const cliEntry = (): string => fileURLToPath(new URL('../cli.js', import.meta.url));
+const logLevel = (options: { verbose?: boolean | undefined }, env: NodeJS.ProcessEnv): string =>
+  options.verbose ? 'debug' : (env.ORCHESTRATOR_LOG_LEVEL ?? 'info').toLowerCase();
+
 /** `orchestrate "task"`: plan, implement, review, decide — until the session ends or needs a person. */
 export async function runTask(task: string, options: RunOptions, io: RunIo): Promise<number> {
   const err = (line: string): boolean => io.stderr.write(`${line}\n`);
@@ -52,22 +77,37 @@ export async function runTask(task: string, options: RunOptions, io: RunIo): Pro
     return EXIT.failed;
   }
   if (options.dashboard) err(`orchestrate: the web dashboard is not part of this build yet; running headless (port ${options.port ?? 8000} unused).`);
+  const workspace = workspaceOf(options, io.env);
+  const store = openStore(workspace, io);
+  if (!store) return EXIT.failed;
   const out = options.json ? io.stderr : io.stdout;
-  const level = options.verbose ? 'debug' : (io.env.ORCHESTRATOR_LOG_LEVEL ?? 'info').toLowerCase();
-  const handle = await startSession({
-    sessionId: newSessionId(),
-    task,
-    target,
-    workspace: options.workspace ? resolve(options.workspace) : defaultWorkspace(io.env),
-    config: loaded.config,
-    tier,
-    logLevel: level,
-    cliEntry: fileURLToPath(new URL('../cli.js', import.meta.url)),
-    onNotice: (line) => out.write(`${line}\n`),
-  });
+  const handle = await startSession(
+    { sessionId: newSessionId(), task, target, workspace, config: loaded.config, tier },
+    { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: (line) => out.write(`${line}\n`) },
+  );
+  return drive(handle, store, options, io);
+}
+
+/** `orchestrate resume <session>`: continue a session after a crash or a stop of the orchestrator. */
+export async function runResume(sessionId: string, options: Pick<RunOptions, 'workspace' | 'verbose' | 'json'>, io: RunIo): Promise<number> {
+  const store = openStore(workspaceOf(options, io.env), io, { mustExist: true });
+  if (!store) return EXIT.failed;
+  const out = options.json ? io.stderr : io.stdout;
+  const handle = await resumeSession(sessionId, { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: (line) => out.write(`${line}\n`) });
+  return drive(handle, store, options, io);
+}
+
+async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, options: Pick<RunOptions, 'json'>, io: RunIo): Promise<number> {
+  if ('kind' in handle) {
+    io.stderr.write(`orchestrate: ${handle.message}\n`);
+    store.close();
+    return EXIT.failed;
+  }
+  const out = options.json ? io.stderr : io.stdout;
   out.write(`workspace: ${handle.sessionDir} (tail -f ${handle.sessionDir}/orchestrator.log)\n`);
   const onSigint = (): void => handle.send({ type: 'user.stop' });
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
   const interactive = io.stdin.isTTY === true && io.env.CI !== 'true';
   try {
     for (;;) {
@@ -80,7 +120,9 @@ export async function runTask(task: string, options: RunOptions, io: RunIo): Pro
     }
   } finally {
     process.off('SIGINT', onSigint);
-    handle.stop();
+    process.off('SIGTERM', onSigint);
+    handle.close();
+    store.close();
   }
 }
 

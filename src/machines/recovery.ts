@@ -26,7 +26,7 @@ export interface RecoveryOutput {
 }
 
 export type RecoveryEvent =
-  | { type: 'worker.spawned'; attempt: number }
+  | { type: 'worker.spawned'; attempt: number; pid?: number | undefined }
   | { type: 'worker.progressed' }
   | { type: 'worker.failedAgain'; classification?: Classification | undefined; reason: string };
 
@@ -108,7 +108,11 @@ export const recoveryMachine = setup({
     },
     relaunching: {
       entry: 'askRelaunch',
-      on: { 'worker.spawned': 'verifying', 'worker.failedAgain': { target: 'classifying', actions: ['noteFailure', 'adoptNewClassification'] } },
+      on: {
+        // The relaunched run's group is the one to wait for if it fails again.
+        'worker.spawned': { target: 'verifying', actions: assign({ pid: ({ context, event }) => event.pid ?? context.pid }) },
+        'worker.failedAgain': { target: 'classifying', actions: ['noteFailure', 'adoptNewClassification'] },
+      },
     },
     verifying: {
       on: {

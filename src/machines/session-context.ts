@@ -72,18 +72,27 @@ export function addUsage(a: Usage, b: Usage): Usage {
 
 const tokens = (u: Usage): number => u.inputTokens + u.outputTokens;
 
-/** The first budget that the usage has reached, in words; undefined while within budget. */
-export function budgetReached(ctx: Pick<SessionContext, 'usage' | 'settings'>): string | undefined {
+/** The budget a `budgetReached` reason names ("session token budget", "claude cost budget"), without the amounts. */
+export const budgetName = (reason: string): string => reason.split(' reached: ')[0] ?? reason;
+
+/**
+ * The first budget that the usage has reached, in words; undefined while within budget. A budget the
+ * session was already paused for (`pausedFor`, acknowledged by resuming) does not count again, so it
+ * cannot hide a budget reached later.
+ */
+export function budgetReached(ctx: Pick<SessionContext, 'usage' | 'settings' | 'pausedFor'>): string | undefined {
   const { budgets } = ctx.settings;
   const all = Object.values(ctx.usage).reduce(addUsage, ZERO_USAGE);
-  if (budgets.tokens !== undefined && tokens(all) >= budgets.tokens) return `session token budget reached: ${tokens(all)} ≥ ${budgets.tokens}`;
-  if (budgets.usd !== undefined && (all.costUsd ?? 0) >= budgets.usd) return `session cost budget reached: $${(all.costUsd ?? 0).toFixed(4)} ≥ $${budgets.usd}`;
+  const reached: string[] = [];
+  if (budgets.tokens !== undefined && tokens(all) >= budgets.tokens) reached.push(`session token budget reached: ${tokens(all)} ≥ ${budgets.tokens}`);
+  if (budgets.usd !== undefined && (all.costUsd ?? 0) >= budgets.usd) reached.push(`session cost budget reached: $${(all.costUsd ?? 0).toFixed(4)} ≥ $${budgets.usd}`);
   for (const [agent, b] of Object.entries(budgets.perAgent)) {
     const u = ctx.usage[agent] ?? ZERO_USAGE;
-    if (b.tokens !== undefined && tokens(u) >= b.tokens) return `${agent} token budget reached: ${tokens(u)} ≥ ${b.tokens}`;
-    if (b.usd !== undefined && (u.costUsd ?? 0) >= b.usd) return `${agent} cost budget reached: $${(u.costUsd ?? 0).toFixed(4)} ≥ $${b.usd}`;
+    if (b.tokens !== undefined && tokens(u) >= b.tokens) reached.push(`${agent} token budget reached: ${tokens(u)} ≥ ${b.tokens}`);
+    if (b.usd !== undefined && (u.costUsd ?? 0) >= b.usd) reached.push(`${agent} cost budget reached: $${(u.costUsd ?? 0).toFixed(4)} ≥ $${b.usd}`);
   }
-  return undefined;
+  const acknowledged = ctx.pausedFor === undefined ? undefined : budgetName(ctx.pausedFor);
+  return reached.find((r) => budgetName(r) !== acknowledged);
 }
 
 function workerInput(ctx: SessionContext, role: Role, request: Omit<LaunchRequest, keyof LaunchTemplate | 'role'>): WorkerInput {
@@ -122,12 +131,12 @@ export function implementerInput(ctx: SessionContext): WorkerInput {
   return workerInput(ctx, 'implementer', { mode: 'work', prompt });
 }
 
-export function reviewInput(ctx: SessionContext, args: { trigger: ReviewTrigger; workerId: string; text: string; at?: string; final?: boolean }): ReviewInput {
+export function reviewInput(ctx: SessionContext, args: { trigger: ReviewTrigger; workerId: string; text: string; at?: string; final?: boolean; reviewId?: string }): ReviewInput {
   const role: Role = args.workerId === 'architect' || args.workerId === 'reviewer' ? args.workerId : 'implementer';
   const reviewers = args.final ? [ctx.tier.assignments.reviewer] : ctx.tier.reviewers;
   return {
     sessionId: ctx.sessionId,
-    reviewId: `review-${ctx.reviewCount + 1}`,
+    reviewId: args.reviewId ?? `review-${ctx.reviewCount + 1}`,
     subjectWorkerId: args.workerId,
     trigger: args.trigger,
     reviewers: reviewers.length > 0 ? reviewers : [ctx.tier.assignments.reviewer],

@@ -4,6 +4,7 @@ import { dropAgent } from '../probe/tiers.js';
 import {
   addUsage,
   architectInput,
+  budgetName,
   budgetReached,
   implementerInput,
   reviewInput,
@@ -104,14 +105,15 @@ export const sessionMachine = setup({
       ([] as DecisionAction[]).concat(params.action).includes(decisionOf(event)),
     resumeIs: ({ context }, params: { to: ResumeTarget }) => context.resumeTo === params.to,
     allTasksDone: ({ context }) => context.taskIndex >= context.tasks.length,
-    hasBudgetAck: ({ context, event }) => event.type === 'session.budgetReached' && context.pausedFor === event.reason,
+    // The same budget, whatever the amounts in the text (they grow with every usage report).
+    hasBudgetAck: ({ context, event }) => event.type === 'session.budgetReached' && context.pausedFor !== undefined && budgetName(context.pausedFor) === budgetName(event.reason),
   },
   actions: {
     absorbUsage: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'usage.reported') return;
       const usage = { ...context.usage, [event.agent]: addUsage(context.usage[event.agent] ?? ZERO_USAGE, event.usage) };
       enqueue.assign({ usage });
-      const reached = budgetReached({ usage, settings: context.settings });
+      const reached = budgetReached({ usage, settings: context.settings, pausedFor: context.pausedFor });
       if (reached) enqueue.raise({ type: 'session.budgetReached', reason: reached });
     }),
     absorbWorkerEvent: enqueueActions(({ context, event, enqueue }) => {
@@ -119,7 +121,7 @@ export const sessionMachine = setup({
       const e = event.event;
       const usage = e.usage ? { ...context.usage, [e.agent]: addUsage(context.usage[e.agent] ?? ZERO_USAGE, e.usage) } : context.usage;
       enqueue.assign({ lastEventAt: e.timestamp, usage });
-      const reached = e.usage ? budgetReached({ usage, settings: context.settings }) : undefined;
+      const reached = e.usage ? budgetReached({ usage, settings: context.settings, pausedFor: context.pausedFor }) : undefined;
       if (reached) enqueue.raise({ type: 'session.budgetReached', reason: reached });
       const trigger = triggerOf(e, context);
       const spawn = trigger ? reviewToSpawn(context, { trigger, workerId: e.workerId, text: e.payload.text, at: e.timestamp }) : undefined;
@@ -137,6 +139,8 @@ export const sessionMachine = setup({
     applySpawnedReview: enqueueActions(({ context, event, enqueue }) => {
       if (!('output' in event) || !event.type.startsWith('xstate.done.actor.')) return;
       const output = reviewOut(event);
+      // A spawned child stays in the snapshot until stopped, even when done.
+      if ('actorId' in event) enqueue.stopChild(event.actorId);
       enqueue.assign({ liveReviews: context.liveReviews.filter((id) => id !== output.reviewId) });
       enqueue.emit({ type: 'session.review', output });
       const action = output.decision.action;
@@ -158,6 +162,7 @@ export const sessionMachine = setup({
       enqueue.assign({ planFeedback: problems });
       enqueue.emit({ type: 'session.planRejected', problems, attempt: context.planAttempts });
     }),
+    firstPlanAttempt: assign({ planAttempts: 1 }),
     countPlanAttempt: assign({ planAttempts: ({ context }) => context.planAttempts + 1 }),
     dropTier: enqueueActions(({ context, event, enqueue }) => {
       const o = out(event);
@@ -191,6 +196,7 @@ export const sessionMachine = setup({
         enqueue.assign({ tasks: [...context.tasks, task], resumeTo: 'implementing' });
       }
     }),
+    /** A phase review takes its number on entry, so a review spawned while it runs gets the next one. */
     countReview: assign({ reviewCount: ({ context }) => context.reviewCount + 1 }),
     keepSummary: assign({ lastSummary: ({ event }) => out(event).finalText ?? '' }),
     nextTask: assign({ taskIndex: ({ context }) => context.taskIndex + 1, warning: undefined, clarification: undefined }),
@@ -231,12 +237,12 @@ export const sessionMachine = setup({
   },
   states: {
     planning: {
-      entry: { type: 'resumeTo', params: { to: 'planning' } },
+      // Each (re-)entered planning phase gets its two attempts; a relaunch after a tier drop is not an attempt.
+      entry: [{ type: 'resumeTo', params: { to: 'planning' } }, 'firstPlanAttempt'],
       on: PHASE_EVENTS,
       initial: 'working',
       states: {
         working: {
-          entry: 'countPlanAttempt',
           invoke: {
             id: 'architect',
             src: 'worker',
@@ -245,21 +251,22 @@ export const sessionMachine = setup({
               { guard: 'canDropTier', target: 'working', reenter: true, actions: 'dropTier' },
               { guard: 'workerStopped', target: '#session.stopped' },
               { guard: and(['workerExited', 'planValid']), target: 'reviewing', actions: 'storePlan' },
-              { guard: and(['workerExited', 'canRetryPlan']), target: 'working', reenter: true, actions: 'notePlanProblems' },
+              { guard: and(['workerExited', 'canRetryPlan']), target: 'working', reenter: true, actions: ['notePlanProblems', 'countPlanAttempt'] },
               { guard: 'workerExited', target: '#session.escalated', actions: ['notePlanProblems', 'escalatePlan'] },
               { target: '#session.escalated', actions: 'escalateWorker' },
             ],
           },
         },
         reviewing: {
+          entry: 'countReview',
           invoke: {
             id: 'phaseReview',
             src: 'review',
-            input: ({ context }) => reviewInput(context, { trigger: 'milestone', workerId: 'architect', text: `plan: ${context.plan?.summary ?? ''}\n${JSON.stringify(context.plan)}` }),
+            input: ({ context }) => reviewInput(context, { reviewId: `review-${context.reviewCount}`, trigger: 'milestone', workerId: 'architect', text: `plan: ${context.plan?.summary ?? ''}\n${JSON.stringify(context.plan)}` }),
             onDone: [
-              { guard: { type: 'decisionIs', params: { action: ['CONTINUE', 'LOG_WARNING'] } }, target: '#session.implementing', actions: ['emitPhaseReview', 'countReview'] },
-              { guard: { type: 'decisionIs', params: { action: 'PAUSE_AND_CLARIFY' } }, target: '#session.awaitingClarification', actions: ['emitPhaseReview', 'countReview', 'askQuestion'] },
-              { target: '#session.escalated', actions: ['emitPhaseReview', 'countReview', 'escalateReview'] },
+              { guard: { type: 'decisionIs', params: { action: ['CONTINUE', 'LOG_WARNING'] } }, target: '#session.implementing', actions: ['emitPhaseReview'] },
+              { guard: { type: 'decisionIs', params: { action: 'PAUSE_AND_CLARIFY' } }, target: '#session.awaitingClarification', actions: ['emitPhaseReview', 'askQuestion'] },
+              { target: '#session.escalated', actions: ['emitPhaseReview', 'escalateReview'] },
             ],
           },
         },
@@ -285,31 +292,32 @@ export const sessionMachine = setup({
           },
         },
         reviewing: {
+          entry: 'countReview',
           invoke: {
             id: 'phaseReview',
             src: 'review',
-            input: ({ context }) => reviewInput(context, { trigger: 'milestone', workerId: 'implementer', text: context.lastSummary ?? '' }),
+            input: ({ context }) => reviewInput(context, { reviewId: `review-${context.reviewCount}`, trigger: 'milestone', workerId: 'implementer', text: context.lastSummary ?? '' }),
             onDone: [
-              { guard: { type: 'decisionIs', params: { action: 'CONTINUE' } }, target: 'next', actions: ['emitPhaseReview', 'countReview', 'nextTask'] },
-              { guard: { type: 'decisionIs', params: { action: 'LOG_WARNING' } }, target: 'next', actions: ['emitPhaseReview', 'countReview', 'warnNext'] },
-              { guard: { type: 'decisionIs', params: { action: 'PAUSE_AND_CLARIFY' } }, target: '#session.awaitingClarification', actions: ['emitPhaseReview', 'countReview', 'askQuestion'] },
-              { target: '#session.escalated', actions: ['emitPhaseReview', 'countReview', 'escalateReview'] },
+              { guard: { type: 'decisionIs', params: { action: 'CONTINUE' } }, target: 'next', actions: ['emitPhaseReview', 'nextTask'] },
+              { guard: { type: 'decisionIs', params: { action: 'LOG_WARNING' } }, target: 'next', actions: ['emitPhaseReview', 'warnNext'] },
+              { guard: { type: 'decisionIs', params: { action: 'PAUSE_AND_CLARIFY' } }, target: '#session.awaitingClarification', actions: ['emitPhaseReview', 'askQuestion'] },
+              { target: '#session.escalated', actions: ['emitPhaseReview', 'escalateReview'] },
             ],
           },
         },
       },
     },
     finalReview: {
-      entry: { type: 'resumeTo', params: { to: 'finalReview' } },
+      entry: [{ type: 'resumeTo', params: { to: 'finalReview' } }, 'countReview'],
       on: PHASE_EVENTS,
       invoke: {
         id: 'phaseReview',
         src: 'review',
-        input: ({ context }) => reviewInput(context, { trigger: 'final', workerId: 'implementer', text: `final review of the whole change for: ${context.task}`, final: true }),
+        input: ({ context }) => reviewInput(context, { reviewId: `review-${context.reviewCount}`, trigger: 'final', workerId: 'implementer', text: `final review of the whole change for: ${context.task}`, final: true }),
         onDone: [
-          { guard: { type: 'decisionIs', params: { action: ['CONTINUE', 'LOG_WARNING'] } }, target: 'completed', actions: ['emitPhaseReview', 'countReview'] },
-          { guard: { type: 'decisionIs', params: { action: 'PAUSE_AND_CLARIFY' } }, target: 'awaitingClarification', actions: ['emitPhaseReview', 'countReview', 'askQuestion'] },
-          { target: 'escalated', actions: ['emitPhaseReview', 'countReview', 'escalateReview'] },
+          { guard: { type: 'decisionIs', params: { action: ['CONTINUE', 'LOG_WARNING'] } }, target: 'completed', actions: ['emitPhaseReview'] },
+          { guard: { type: 'decisionIs', params: { action: 'PAUSE_AND_CLARIFY' } }, target: 'awaitingClarification', actions: ['emitPhaseReview', 'askQuestion'] },
+          { target: 'escalated', actions: ['emitPhaseReview', 'escalateReview'] },
         ],
       },
     },

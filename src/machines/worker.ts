@@ -274,15 +274,27 @@ export const workerMachine = setup({
         },
         'agent.classified': {
           guard: 'isCurrent',
-          actions: sendTo('recovery', ({ event }) => ({ type: 'worker.failedAgain', classification: event.classification, reason: event.classification.evidence })),
+          // The relaunched agent still runs: stop it before recovery relaunches again.
+          actions: ['stopProcess', sendTo('recovery', ({ event }) => ({ type: 'worker.failedAgain', classification: event.classification, reason: event.classification.evidence }))],
+        },
+        // A relaunch that could not even be launched has failed again (else recovery waits forever).
+        'agent.failed': {
+          guard: 'isCurrent',
+          actions: ['noteExit', sendTo('recovery', ({ event }) => ({ type: 'worker.failedAgain', reason: event.error.message }))],
         },
         'recovery.relaunch': { actions: 'relaunch' },
-        'agent.spawned': { guard: 'isCurrent', actions: ['noteSpawn', sendTo('recovery', ({ event }) => ({ type: 'worker.spawned', attempt: event.attempt }))] },
+        'agent.spawned': { guard: 'isCurrent', actions: ['noteSpawn', sendTo('recovery', ({ event }) => ({ type: 'worker.spawned', attempt: event.attempt, pid: event.pid }))] },
+        // The failed process was stopped on entry (and a relaunched one may not exist yet), so
+        // there is nothing to ask and no exit to wait for: stop whatever runs and end here.
+        'worker.stop': { target: 'stopped', actions: 'stopProcess' },
       },
     },
     stopping: {
       entry: ['disarmSilence', 'askProcessToStop', assign({ status: 'stopped' })],
-      on: { 'agent.exited': { guard: 'isCurrent', target: 'stopped', actions: 'noteExit' } },
+      on: {
+        'agent.exited': { guard: 'isCurrent', target: 'stopped', actions: 'noteExit' },
+        'agent.failed': { guard: 'isCurrent', target: 'stopped', actions: 'noteExit' },
+      },
     },
     exited: { type: 'final', entry: [assign({ status: 'exited' }), 'disarmSilence'] },
     failed: { type: 'final', entry: [assign({ status: 'failed' }), 'disarmSilence'] },

@@ -31,6 +31,20 @@ export class EventWriter {
     }
   }
 
+  /** Runs `fn` once everything appended so far is committed (at once if nothing is pending). */
+  afterCommit(fn: () => void): void {
+    if (this.pending.length === 0) fn();
+    else {
+      const last = this.pending[this.pending.length - 1];
+      if (!last) return fn();
+      const previous = last.done;
+      last.done = (entry) => {
+        previous?.(entry);
+        fn();
+      };
+    }
+  }
+
   /** Commits whatever is pending now (also used before shutdown). */
   flush(): void {
     this.scheduled = false;

@@ -26,6 +26,7 @@ export interface EventLog {
   append(entries: readonly LogEntryInput[]): LogEntry[];
   read(sessionId: string, options?: { afterSeq?: number; limit?: number }): LogEntry[];
   lastSeq(sessionId: string): number;
+  agentSessionIdOf(sessionId: string, workerId: string, attempt: number): string | undefined;
 }
 
 export interface SessionRecord {

@@ -1,7 +1,7 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createActor, waitFor, type ActorRefFrom, type InspectionEvent, type SnapshotFrom } from 'xstate';
-import { agentProcess } from '../actors/agent-process.js';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { createActor, waitFor, type ActorRefFrom, type InspectionEvent, type Snapshot } from 'xstate';
+import { createAgentProcess } from '../actors/agent-process.js';
 import { awaitGroupExit, prepareReview } from '../actors/review-request.js';
 import { reviewerRun } from '../actors/reviewer-run.js';
 import type { OrchestrateConfig } from '../config/load.js';
@@ -9,28 +9,36 @@ import { recoveryMachine } from '../machines/recovery.js';
 import { reviewMachine } from '../machines/review.js';
 import type { SessionSettings } from '../machines/session-context.js';
 import { sessionMachine, type SessionEvent } from '../machines/session.js';
-import { workerMachine, type WorkerNotice } from '../machines/worker.js';
+import { workerMachine } from '../machines/worker.js';
+import type { Store } from '../persistence/types.js';
 import type { AgentEventInput, OrchestratorDecision, TaskBreakdown, Usage } from '../protocol/index.js';
 import type { TierChoice } from '../probe/tiers.js';
 import { isGitRepo, snapshotTree } from './git.js';
 import { sessionLogger } from './logger.js';
+import { MACHINE_VERSION } from './machine-version.js';
 import { describeAgentEvent, describeState } from './narrate.js';
+import { SessionRecorder, type SessionBus } from './recorder.js';
+import { observeSession, type SessionObserver } from './observe.js';
 import { launchTemplates } from './templates.js';
 import { prepareSessionDir } from './workspace.js';
 
-export interface RunSessionOptions {
-  sessionId: string;
-  task: string;
-  target: string;
-  workspace: string;
-  config: OrchestrateConfig;
-  tier: TierChoice;
+export interface SessionEnv {
+  store: Store;
   logLevel: string;
   cliEntry?: string;
   /** One human-readable line per notable thing (phase, tool call, decision), for plain terminal output. */
   onNotice?: (line: string) => void;
   /** Tests shorten timers; everything else comes from config. */
   overrides?: Partial<SessionSettings>;
+}
+
+export interface NewSession {
+  sessionId: string;
+  task: string;
+  target: string;
+  workspace: string;
+  config: OrchestrateConfig;
+  tier: TierChoice;
 }
 
 export type SessionActor = ActorRefFrom<typeof sessionMachine>;
@@ -52,13 +60,18 @@ export interface SessionHandle {
   sessionId: string;
   sessionDir: string;
   actor: SessionActor;
+  bus: SessionBus;
   send(event: SessionEvent): void;
   /** Resolves when the session ends or waits for the user (escalated, clarification, paused). */
   settled(): Promise<SessionSummary>;
-  stop(): void;
+  /** Stops the actor (agents are stopped), commits what is pending and gives up the lease. */
+  close(): void;
 }
 
+export type ResumeError = { kind: 'unknown' | 'finished' | 'leased' | 'incompatible' | 'no_snapshot'; message: string };
+
 const WAITING = ['escalated', 'awaitingClarification', 'paused'];
+const LEASE_TTL_MS = 30_000;
 
 export function settingsFromConfig(config: OrchestrateConfig): SessionSettings {
   return {
@@ -72,126 +85,179 @@ export function settingsFromConfig(config: OrchestrateConfig): SessionSettings {
   };
 }
 
-export async function startSession(options: RunSessionOptions): Promise<SessionHandle> {
-  const { sessionId, config, target } = options;
-  const sessionDir = prepareSessionDir(options.workspace, sessionId);
-  const log = sessionLogger(sessionDir, options.logLevel);
-  const notice = options.onNotice ?? (() => undefined);
+const leaseOwner = (): string => `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+
+/** Starts a new session: a store row, a lease, the root actor. */
+export async function startSession(s: NewSession, env: SessionEnv): Promise<SessionHandle | ResumeError> {
+  const sessionDir = prepareSessionDir(s.workspace, s.sessionId);
+  const now = new Date().toISOString();
+  env.store.create({
+    id: s.sessionId,
+    task: s.task,
+    target: s.target,
+    workspace: s.workspace,
+    sessionDir,
+    status: 'planning',
+    tier: s.tier.tier,
+    roles: s.tier.roles,
+    config: { config: s.config, tier: s.tier },
+    tokens: {},
+    createdAt: now,
+    updatedAt: now,
+  });
+  return launch({ ...s, sessionDir, startedAt: now }, env, undefined);
+}
+
+/** Continues a session from its stored snapshot; refuses (changing nothing) when it cannot. */
+export async function resumeSession(sessionId: string, env: SessionEnv): Promise<SessionHandle | ResumeError> {
+  const record = env.store.get(sessionId);
+  if (!record) return { kind: 'unknown', message: `no session "${sessionId}" in ${env.store.path} (orchestrate sessions lists them)` };
+  if (['completed', 'failed', 'stopped'].includes(record.status)) return { kind: 'finished', message: `session ${sessionId} has already ended (${record.status})` };
+  const stored = env.store.loadSnapshot(sessionId);
+  if (!stored) return { kind: 'no_snapshot', message: `session ${sessionId} has no saved state to resume from` };
+  if (stored.machineVersion !== MACHINE_VERSION) {
+    return {
+      kind: 'incompatible',
+      message: `session ${sessionId} was saved by different statecharts (version ${stored.machineVersion}, this orchestrate has ${MACHINE_VERSION}); it cannot be resumed safely by this version`,
+    };
+  }
+  const saved = record.config as { config: OrchestrateConfig; tier: TierChoice };
+  const snapshot = stored.snapshot as { context?: { tier?: TierChoice; startedAt?: string } };
+  return launch(
+    { sessionId, task: record.task, target: record.target, workspace: record.workspace, config: saved.config, tier: snapshot.context?.tier ?? saved.tier, sessionDir: record.sessionDir, startedAt: snapshot.context?.startedAt ?? record.createdAt },
+    env,
+    stored.snapshot as Snapshot<unknown>,
+  );
+}
+
+async function launch(s: NewSession & { sessionDir: string; startedAt: string }, env: SessionEnv, snapshot: Snapshot<unknown> | undefined): Promise<SessionHandle | ResumeError> {
+  const { store } = env;
+  const owner = leaseOwner();
+  const lease = store.acquireLease(s.sessionId, owner, LEASE_TTL_MS, Date.now());
+  if (!lease.ok) {
+    return { kind: 'leased', message: `session ${s.sessionId} is being driven by ${lease.holder.owner} (lease until ${new Date(lease.holder.expiresAt).toISOString()}); not starting a second orchestrator` };
+  }
+  const { sessionId, sessionDir, config, target } = s;
+  const log = sessionLogger(sessionDir, env.logLevel);
+  const notice = env.onNotice ?? (() => undefined);
+  const recorder = new SessionRecorder(store, sessionId, log);
   const git = await isGitRepo(target);
   const trees: { base?: string; last?: string } = git ? { base: await snapshotTree(target) } : {};
-  const templates = launchTemplates({ config, sessionId, target, sessionDir, isGitRepo: git, ...(options.cliEntry ? { cliEntry: options.cliEntry } : {}) });
+  const templates = launchTemplates({ config, sessionId, target, sessionDir, isGitRepo: git, ...(env.cliEntry ? { cliEntry: env.cliEntry } : {}) });
   const adapters = Object.fromEntries(Object.entries(config.agents).map(([n, a]) => [n, a.adapter]));
   let plan: TaskBreakdown | undefined;
-  const decisions: OrchestratorDecision[] = [];
-  const logEvent = (e: AgentEventInput): void => {
+  const narrate = (e: AgentEventInput): void => {
     log.debug({ event: e }, 'agent.event');
     const line = describeAgentEvent(e);
     if (line) notice(line);
   };
   let reportUsage: (e: AgentEventInput) => void = () => undefined;
-  const logReviewerEvent = (e: AgentEventInput): void => {
-    logEvent(e);
-    if (e.usage) reportUsage(e);
-  };
 
   const machine = sessionMachine.provide({
     actors: {
-      worker: workerMachine.provide({ actors: { agentProcess, recovery: recoveryMachine.provide({ actors: { awaitGroupExit } }) } }),
+      worker: workerMachine.provide({
+        actors: {
+          agentProcess: createAgentProcess({
+            record: (event, then) => {
+              narrate(event);
+              recorder.agentEvent(event, then);
+            },
+            afterCommit: (then) => recorder.writer.afterCommit(then),
+            conversationOf: (input) => store.agentSessionIdOf(input.sessionId, input.workerId, input.attempt),
+          }),
+          recovery: recoveryMachine.provide({ actors: { awaitGroupExit } }),
+        },
+      }),
       review: reviewMachine.provide({
         actors: {
-          reviewerRun: reviewerRun({ sessionDir, templates, adapters, onEvent: logReviewerEvent }),
-          prepareReview: prepareReview({ sessionDir, target, task: options.task, isGitRepo: git, diffMaxBytes: config.review.diffMaxBytes, plan: () => plan, trees }),
+          reviewerRun: reviewerRun({
+            sessionDir,
+            templates,
+            adapters,
+            onEvent: (e) => {
+              narrate(e);
+              recorder.agentEvent(e, () => reportUsage(e));
+            },
+            // After a restart, a reviewer that had answered is not asked again.
+            recorded: (reviewId, reviewer) => store.reviews(sessionId).find((r) => r.reviewId === reviewId && r.reviewer === reviewer),
+            onReview: (review) => store.saveReview(sessionId, review),
+          }),
+          prepareReview: prepareReview({ sessionDir, target, task: s.task, isGitRepo: git, diffMaxBytes: config.review.diffMaxBytes, plan: () => plan, trees }),
         },
       }),
     },
   });
 
-  const inspect = (ev: InspectionEvent): void => {
-    if (ev.type !== '@xstate.event') return;
-    const e = ev.event as { type: string } & Record<string, unknown>;
-    if (e.type === 'agent.event') logEvent(e.event as AgentEventInput);
-    else if (e.type === 'worker.recovery') {
-      const r = e as unknown as Extract<WorkerNotice, { type: 'worker.recovery' }>;
-      log.warn({ recovery: r }, 'worker.recovery');
-      notice(`recovery ${r.phase}: ${r.workerId} ${r.kind}${r.change ? ` → relaunch with ${r.change}` : ''}${r.outcome ? ` (${r.outcome})` : ''}`);
-    } else if (e.type.startsWith('user.')) log.info({ control: e }, 'user control');
-  };
-
-  const actor = createActor(machine, {
+  // The actor reports during its own creation, before the observer (which needs the actor) exists.
+  const early: { observer?: SessionObserver } = {};
+  const inspect = (ev: InspectionEvent): void => early.observer?.inspect(ev);
+  const actor: SessionActor = createActor(machine, {
     inspect,
-    input: {
-      sessionId,
-      task: options.task,
-      sessionDir,
-      tier: options.tier,
-      adapters,
-      templates,
-      settings: { ...settingsFromConfig(config), ...options.overrides },
-      startedAt: new Date().toISOString(),
-    },
+    ...(snapshot ? { snapshot } : {}),
+    input: { sessionId, task: s.task, sessionDir, tier: s.tier, adapters, templates, settings: { ...settingsFromConfig(config), ...env.overrides }, startedAt: s.startedAt },
   });
+  plan = snapshot ? actor.getSnapshot().context.plan : undefined;
+  const observer = observeSession({ actor, store, recorder, log, notice, sessionDir, machineVersion: MACHINE_VERSION, onPlan: (p) => (plan = p) });
+  early.observer = observer;
   reportUsage = (e) => {
     if (e.usage) actor.send({ type: 'usage.reported', agent: e.agent, usage: e.usage });
   };
-  actor.on('session.plan', (e) => {
-    plan = e.plan;
-    writeFileSync(join(sessionDir, 'plan.json'), `${JSON.stringify(e.plan, null, 2)}\n`);
-    log.info({ plan: e.plan }, 'plan accepted');
-    notice(`plan: ${e.plan.tasks.length} task(s): ${e.plan.summary}`);
-  });
-  actor.on('session.planRejected', (e) => {
-    log.warn({ problems: e.problems }, 'plan rejected');
-    notice(`plan rejected (attempt ${e.attempt}): ${e.problems.join('; ')}`);
-  });
-  actor.on('session.tier', (e) => {
-    log.warn({ tier: e.tier, reason: e.reason }, 'tier changed');
-    notice(`tier ${e.tier}: ${e.reason}`);
-  });
-  actor.on('session.review', ({ output }) => {
-    decisions.push(output.decision);
-    const dir = join(sessionDir, 'reviews', output.reviewId);
-    writeFileSync(join(dir, 'decision.json'), `${JSON.stringify(output, null, 2)}\n`);
-    log.info({ review: output }, 'decision');
-    notice(`${output.reviewId} (${output.trigger}, ${output.subjectWorkerId}): ${output.reviews.map((r) => `${r.reviewer}=${r.verdict}`).join(' ')} → ${output.decision.action}`);
-  });
-  let lastState = '';
-  actor.subscribe({
-    next: (snapshot) => {
-      const state = describeState(snapshot.value);
-      if (state === lastState) return;
-      lastState = state;
-      log.info({ state }, 'session state');
-      notice(`state: ${state}`);
-    },
-    error: (error: unknown) => log.error({ err: error }, 'session actor failed'),
-  });
 
-  log.info({ sessionId, task: options.task, target, tier: options.tier }, 'session started');
-  notice(`session ${sessionId} · tier ${options.tier.tier}: ${options.tier.reason}`);
+  const renew = setInterval(() => {
+    if (!store.renewLease(sessionId, owner, LEASE_TTL_MS, Date.now())) {
+      log.error('the session lease was lost to another orchestrator; stopping here');
+      actor.stop();
+    }
+  }, LEASE_TTL_MS / 3);
+  renew.unref();
+
+  log.info({ sessionId, task: s.task, target, tier: s.tier, resumed: Boolean(snapshot), machineVersion: MACHINE_VERSION }, snapshot ? 'session resumed' : 'session started');
+  recorder.note(snapshot ? 'session.resumed' : 'session.started', { text: `${snapshot ? 'resumed' : 'started'} at tier ${s.tier.tier}: ${s.tier.reason}`, tier: s.tier.tier, reason: s.tier.reason, task: s.task });
+  notice(`session ${sessionId}${snapshot ? ' (resumed)' : ''} · tier ${s.tier.tier}: ${s.tier.reason}`);
   actor.start();
 
-  const summary = (snapshot: SnapshotFrom<typeof machine>): SessionSummary => ({
-    sessionId,
-    sessionDir,
-    state: describeState(snapshot.value),
-    tier: snapshot.context.tier.tier,
-    tierReason: snapshot.context.tier.reason,
-    decisions: [...decisions],
-    tokens: snapshot.context.usage,
-    escalation: snapshot.context.escalation,
-    question: snapshot.context.question,
-    failure: snapshot.context.failure,
-  });
-
+  const summary = (): SessionSummary => {
+    const snap = actor.getSnapshot();
+    return {
+      sessionId,
+      sessionDir,
+      state: describeState(snap.value),
+      tier: snap.context.tier.tier,
+      tierReason: snap.context.tier.reason,
+      decisions: store.decisions(sessionId),
+      tokens: snap.context.usage,
+      escalation: snap.context.escalation,
+      question: snap.context.question,
+      failure: snap.context.failure ?? snap.context.pausedFor,
+    };
+  };
+  let closed = false;
   return {
     sessionId,
     sessionDir,
     actor,
-    send: (event) => actor.send(event),
-    settled: async () => {
-      const s = await waitFor(actor, (snap) => snap.status !== 'active' || WAITING.some((w) => snap.matches(w as never)), { timeout: Infinity });
-      return summary(s);
+    bus: recorder.bus,
+    send: (event) => {
+      recorder.note('control', { text: event.type, control: event });
+      actor.send(event);
     },
-    stop: () => actor.stop(),
+    settled: async () => {
+      await waitFor(actor, (snap) => snap.status !== 'active' || WAITING.some((w) => snap.matches(w as never)), { timeout: Infinity });
+      // Let the last records commit before anyone reads them.
+      await new Promise((r) => setImmediate(r));
+      recorder.writer.flush();
+      return summary();
+    },
+    close: () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(renew);
+      // The last live state is what a resume continues from: save it before stopping.
+      observer.saveNow();
+      observer.dispose();
+      actor.stop();
+      recorder.writer.close();
+      store.releaseLease(sessionId, owner);
+    },
   };
 }

@@ -108,6 +108,16 @@ export class SqliteStore implements Store {
     return rows.map(toEntry);
   }
 
+  /** The CLI conversation a worker run had started, to continue it after a restart. */
+  agentSessionIdOf(sessionId: string, workerId: string, attempt: number): string | undefined {
+    const row = this.db
+      .prepare<[string, string, number], { id: string | null }>(
+        "SELECT json_extract(payload, '$.agentSessionId') AS id FROM events WHERE session_id = ? AND worker_id = ? AND attempt = ? AND json_extract(payload, '$.agentSessionId') IS NOT NULL ORDER BY seq DESC LIMIT 1",
+      )
+      .get(sessionId, workerId, attempt);
+    return row?.id ?? undefined;
+  }
+
   lastSeq(sessionId: string): number {
     return this.getSeq.get(sessionId)?.last_seq ?? 0;
   }

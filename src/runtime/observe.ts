@@ -1,0 +1,130 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { InspectionEvent } from 'xstate';
+import type { WorkerNotice } from '../machines/worker.js';
+import type { Store } from '../persistence/types.js';
+import type { TaskBreakdown } from '../protocol/index.js';
+import { describeState } from './narrate.js';
+import type { SessionRecorder } from './recorder.js';
+import type { SessionActor } from './run-session.js';
+
+const XSTATE_VERSION = '5';
+
+export interface SessionObserver {
+  inspect(ev: InspectionEvent): void;
+  /** Writes the snapshot now (shutdown), instead of at the end of the turn. */
+  saveNow(): void;
+  /** No more writes: the store is about to close. */
+  dispose(): void;
+}
+
+/**
+ * Turns what the root actor does into records: the persisted snapshot (whenever any actor in
+ * the system changed, coalesced to one write per event-loop turn — the root's own `subscribe`
+ * misses child transitions), the plan, reviews and decisions, recoveries, tier changes and
+ * state changes.
+ */
+export function observeSession(o: {
+  actor: SessionActor;
+  store: Store;
+  recorder: SessionRecorder;
+  log: Logger;
+  notice: (line: string) => void;
+  sessionDir: string;
+  machineVersion: string;
+  onPlan: (plan: TaskBreakdown) => void;
+}): SessionObserver {
+  const { actor, store, recorder, log, notice, sessionDir } = o;
+  const sessionId = recorder.sessionId;
+  let pending = false;
+  let disposed = false;
+  let lastTokens = '';
+  const saveNow = (): void => {
+    pending = false;
+    if (disposed) return;
+    const snap = actor.getSnapshot();
+    store.saveSnapshot({ sessionId, machineVersion: o.machineVersion, xstateVersion: XSTATE_VERSION, snapshot: actor.getPersistedSnapshot(), updatedAt: new Date().toISOString() });
+    const tokens = JSON.stringify(snap.context.usage);
+    if (tokens !== lastTokens) {
+      lastTokens = tokens;
+      store.update(sessionId, { tokens: snap.context.usage, tier: snap.context.tier.tier, updatedAt: new Date().toISOString() });
+    }
+  };
+  const scheduleSave = (): void => {
+    if (pending || disposed) return;
+    pending = true;
+    setImmediate(() => {
+      if (pending) saveNow();
+    });
+  };
+
+  actor.on('session.plan', (e) => {
+    o.onPlan(e.plan);
+    writeFileSync(join(sessionDir, 'plan.json'), `${JSON.stringify(e.plan, null, 2)}\n`);
+    recorder.note('session.plan', { text: `plan: ${e.plan.tasks.length} task(s): ${e.plan.summary}`, plan: e.plan });
+    log.info({ plan: e.plan }, 'plan accepted');
+    notice(`plan: ${e.plan.tasks.length} task(s): ${e.plan.summary}`);
+  });
+  actor.on('session.planRejected', (e) => {
+    recorder.note('session.planRejected', { text: `plan rejected: ${e.problems.join('; ')}`, problems: e.problems, attempt: e.attempt });
+    log.warn({ problems: e.problems }, 'plan rejected');
+    notice(`plan rejected (attempt ${e.attempt}): ${e.problems.join('; ')}`);
+  });
+  actor.on('session.tier', (e) => {
+    recorder.note('session.tier', { text: `tier ${e.tier}: ${e.reason}`, tier: e.tier, reason: e.reason });
+    log.warn({ tier: e.tier, reason: e.reason }, 'tier changed');
+    notice(`tier ${e.tier}: ${e.reason}`);
+  });
+  actor.on('session.review', ({ output }) => {
+    const dir = join(sessionDir, 'reviews', output.reviewId);
+    writeFileSync(join(dir, 'decision.json'), `${JSON.stringify(output, null, 2)}\n`);
+    recorder.decided(output.reviews, output.decision);
+    log.info({ review: output }, 'decision');
+    notice(`${output.reviewId} (${output.trigger}, ${output.subjectWorkerId}): ${output.reviews.map((r) => `${r.reviewer}=${r.verdict}`).join(' ')} → ${output.decision.action}`);
+  });
+  let lastState = '';
+  actor.subscribe({
+    next: (snapshot) => {
+      const state = describeState(snapshot.value);
+      if (state === lastState) return;
+      lastState = state;
+      recorder.state(state);
+      log.info({ state }, 'session state');
+      notice(`state: ${state}`);
+    },
+    error: (error: unknown) => log.error({ err: error }, 'session actor failed'),
+  });
+
+  return {
+    saveNow,
+    dispose: () => {
+      disposed = true;
+    },
+    inspect(ev) {
+      if (disposed) return;
+      if (ev.type === '@xstate.snapshot') scheduleSave();
+      if (ev.type !== '@xstate.event') return;
+      const e = ev.event as { type: string } & Record<string, unknown>;
+      if (e.type === 'worker.recovery') {
+        const r = e as unknown as Extract<WorkerNotice, { type: 'worker.recovery' }>;
+        const outcome = r.phase === 'ended' ? (r.outcome === 'recovered' ? 'recovered' : 'escalated') : 'pending';
+        recorder.recovery({
+          id: `${r.workerId}-${r.attempt}-${r.phase}`,
+          workerId: r.workerId,
+          agent: r.workerId,
+          kind: r.kind as never,
+          evidence: r.evidence,
+          action: r.change ? 'relaunch' : 'escalate',
+          ...(r.change ? { change: r.change } : {}),
+          suggestions: r.suggestions,
+          attempt: Math.max(1, r.attempt),
+          outcome,
+          timestamp: new Date().toISOString(),
+        });
+        log.warn({ recovery: r }, 'worker.recovery');
+        notice(`recovery ${r.phase}: ${r.workerId} ${r.kind}${r.change ? ` → relaunch with ${r.change}` : ''}${r.outcome ? ` (${r.outcome})` : ''}`);
+      } else if (e.type.startsWith('user.')) log.info({ control: e }, 'user control');
+    },
+  };
+}

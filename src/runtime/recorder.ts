@@ -1,0 +1,77 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { EventWriter } from '../persistence/event-writer.js';
+import type { LogEntry, LogEntryInput, Store } from '../persistence/types.js';
+import type { AgentEventInput, OrchestratorDecision, PeerReview, RecoveryAction, SessionStatus } from '../protocol/index.js';
+
+/** Published after commit, in seq order: what the server and the terminal UI will subscribe to. */
+export type SessionBus = EventEmitter<{ entry: [LogEntry] }>;
+
+const SESSION_STATUSES = new Set<string>(['planning', 'implementing', 'finalReview', 'completed', 'paused', 'awaitingClarification', 'escalated', 'failed', 'stopped']);
+
+/** The top-level state as a session status (`resuming` is a passing step, shown as the phase it resumes). */
+export function statusOf(state: string): SessionStatus | undefined {
+  const top = state.split('.')[0] ?? state;
+  return SESSION_STATUSES.has(top) ? (top as SessionStatus) : undefined;
+}
+
+/**
+ * Everything a session produces goes through here into the store: agent events (before the
+ * machine sees them), and the orchestrator's own records (states, reviews, decisions,
+ * recoveries, controls), each with its seq, then onto the bus.
+ */
+export class SessionRecorder {
+  readonly bus: SessionBus = new EventEmitter();
+  readonly writer: EventWriter;
+
+  constructor(
+    private readonly store: Store,
+    readonly sessionId: string,
+    private readonly log: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.writer = new EventWriter(
+      store,
+      (entry) => this.bus.emit('entry', entry),
+      (error, lost) => log.fatal({ err: error, lost: lost.length }, 'event log write failed: events were not recorded'),
+    );
+  }
+
+  agentEvent(event: AgentEventInput, then: () => void): void {
+    this.writer.append({ ...event, sessionId: this.sessionId }, then);
+  }
+
+  note(type: string, payload: LogEntryInput['payload']): void {
+    this.writer.append({ sessionId: this.sessionId, type, agent: 'orchestrate', workerId: 'session', attempt: 0, timestamp: this.now().toISOString(), payload });
+  }
+
+  /** Records a decision once: after a restart a re-run review may decide the same id again. */
+  decided(reviews: PeerReview[], decision: OrchestratorDecision): boolean {
+    if (this.store.decisions(this.sessionId).some((d) => d.decisionId === decision.decisionId)) {
+      this.log.warn({ decisionId: decision.decisionId }, 'decision already recorded; not recording it twice');
+      return false;
+    }
+    for (const r of reviews) this.store.saveReview(this.sessionId, r);
+    this.store.saveDecision(this.sessionId, decision);
+    this.note('review.decided', {
+      text: `${decision.reviewId}: ${decision.action} — ${decision.reasons.join('; ')}`,
+      reviewId: decision.reviewId,
+      action: decision.action,
+      reasons: decision.reasons,
+      inputs: decision.inputs,
+      reviews,
+    });
+    return true;
+  }
+
+  recovery(action: RecoveryAction): void {
+    this.store.saveRecovery(this.sessionId, action);
+    this.note(`recovery.${action.outcome}`, { text: `${action.workerId}: ${action.kind}${action.change ? ` → ${action.change}` : ''} (${action.outcome})`, ...action });
+  }
+
+  state(state: string): void {
+    this.note('session.state', { text: state, state });
+    const status = statusOf(state);
+    if (status) this.store.update(this.sessionId, { status, updatedAt: this.now().toISOString() });
+  }
+}
