@@ -25,6 +25,8 @@ export interface AgentProcessDeps {
    * the same input after a restart): it is continued instead of starting over.
    */
   conversationOf?: (input: AgentProcessInput) => string | undefined;
+  /** The agent's process group, for killing it if the orchestrator dies before it does. */
+  onSpawned?: (input: AgentProcessInput, pid: number) => void;
 }
 
 export const RESUME_PROMPT =
@@ -65,7 +67,11 @@ export function createAgentProcess(deps: AgentProcessDeps = {}) {
         killGraceMs: input.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
       },
       {
-        onSpawn: (pid) => afterCommit(() => send({ type: 'agent.spawned', workerId, attempt, pid, command: spec.command, args: spec.args })),
+        onSpawn: (pid) => {
+          deps.onSpawned?.(input, pid);
+          afterCommit(() => send({ type: 'agent.spawned', workerId, attempt, pid, command: spec.command, args: spec.args }));
+        },
+        ...(deps.afterCommit ? { afterCommit: deps.afterCommit } : {}),
         onEvent: (event) =>
           record(event, () => {
             send({ type: 'agent.event', event });

@@ -39,6 +39,8 @@ export interface AgentRunExit extends ExitInfo {
 export interface AgentRunHandlers {
   onSpawn(pid: number): void;
   onEvent(event: AgentEventInput): void;
+  /** Runs `fn` once the events handed to onEvent so far are committed (when events go to a log). */
+  afterCommit?: (fn: () => void) => void;
 }
 
 /**
@@ -75,8 +77,14 @@ export class AgentRun {
     mkdirSync(sessionDir, { recursive: true });
     writeLaunchFiles(spec);
     const events = createWriteStream(join(sessionDir, `${agent}.jsonl`), { flags: 'a' });
-    const raw = createWriteStream(join(sessionDir, `${agent}.stdout.log`), { flags: 'a' });
-    const rawErr = createWriteStream(join(sessionDir, `${agent}.stderr.log`), { flags: 'a' });
+    // Raw copies are per run: runs of one agent (reviews) overlap in time, and a raw stream is
+    // only readable whole.
+    let rawBase = rawPathOf(sessionDir, this.options.workerId, this.options.attempt, agent);
+    mkdirSync(dirname(rawBase), { recursive: true });
+    // The same run relaunched after a restart gets its own file (`~2`, `~3`, ...).
+    for (let n = 2, base = rawBase; existsSync(`${rawBase}.stdout.log`); n++) rawBase = `${base}~${n}`;
+    const raw = createWriteStream(`${rawBase}.stdout.log`, { flags: 'a' });
+    const rawErr = createWriteStream(`${rawBase}.stderr.log`, { flags: 'a' });
     try {
       const child = execa(spec.command, spec.args, {
         cwd: spec.cwd,
@@ -131,10 +139,15 @@ export class AgentRun {
       objectMode: true,
       write: (unit: LineUnit, _enc, callback) => {
         const line = unit.kind === 'line' ? unit.text : unit.prefix;
-        const rawOk = raw.write(`${line}${unit.kind === 'overflow' ? ` [… ${unit.bytes} bytes]` : ''}\n`);
+        const rawLine = `${line}${unit.kind === 'overflow' ? ` [… ${unit.bytes} bytes]` : ''}\n`;
         const drafts = unit.kind === 'line' ? this.translate(unit.text) : [overflowEvent(unit, this.options.maxLineBytes)];
-        let ok = rawOk;
+        let ok = true;
         for (const d of drafts) ok = this.emit(d, events) && ok;
+        // The raw copy only shows lines whose events are committed (when there is a log): after a
+        // crash, every line in it is provably in the event log.
+        const gate = this.handlers.afterCommit;
+        if (gate) gate(() => raw.write(rawLine));
+        else ok = raw.write(rawLine) && ok;
         // Backpressure: stop reading the agent while the log files catch up.
         if (ok) callback();
         else Promise.all([raw.writableNeedDrain ? once(raw, 'drain') : null, events.writableNeedDrain ? once(events, 'drain') : null]).then(() => callback(), callback);
@@ -177,6 +190,11 @@ export class AgentRun {
     this.emit(draft('error', { kind: 'process.spawn_failed', text: message }), events);
     return { exitCode: null, signal: null, stderrTail: message, stoppedByRequest: this.stopRequested, errorEvents: this.errorEvents };
   }
+}
+
+/** `raw/<worker>-<attempt>-<agent>` (worker ids of reviewers contain "/", kept out of the path). */
+export function rawPathOf(sessionDir: string, workerId: string, attempt: number, agent: string): string {
+  return join(sessionDir, 'raw', `${workerId.replace(/[^A-Za-z0-9_.-]/g, '_')}-${attempt}-${agent}`);
 }
 
 function writeLaunchFiles(spec: LaunchSpec): void {

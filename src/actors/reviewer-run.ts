@@ -16,6 +16,8 @@ export interface ReviewerRunDeps {
   templates: Record<string, LaunchTemplate>;
   adapters: Record<string, 'claude' | 'codex' | 'gemini' | 'jsonl'>;
   onEvent: (event: AgentEventInput) => void;
+  /** With an event log: runs `fn` once the events so far are committed (gates the raw copy). */
+  afterCommit?: (fn: () => void) => void;
   /** A review already recorded for this reviewer (after a restart): returned instead of asking again. */
   recorded?: (reviewId: string, reviewer: string) => PeerReview | undefined;
   /** Each review as soon as it is known, so a restart does not ask that reviewer again. */
@@ -76,6 +78,7 @@ export function reviewerRun(deps: ReviewerRunDeps) {
             if (e.payload.kind === 'run.completed') final = e;
             deps.onEvent(e);
           },
+          ...(deps.afterCommit ? { afterCommit: deps.afterCommit } : {}),
         },
       );
       const stop = (): void => run.stop();

@@ -31,13 +31,29 @@ export interface SessionInput {
   startedAt: string;
 }
 
-export type ResumeTarget = 'planning' | 'implementing' | 'finalReview';
+/** Where the session goes on after a wait: the interrupted phase, or `completed` once the final review's blocker was approved. */
+export type ResumeTarget = 'planning' | 'implementing' | 'finalReview' | 'completed';
 
 export interface Escalation {
   source: 'review' | 'worker' | 'budget' | 'tier';
   reason: string;
   suggestions: string[];
+  /**
+   * What `user.approve` does: `retry` runs the interrupted step again (a failed or stopped worker,
+   * a thrown actor error, a mid-run review's stop); `advance` goes past the blocker of a phase
+   * review (plan review → implementing, task review → the next task, final review → completed).
+   */
+  onApprove: 'retry' | 'advance';
+  /** A plan that failed validation: `user.clarify` stores the text and plans again with it. */
+  acceptsClarification?: boolean;
 }
+
+/**
+ * A mid-run review's PAUSE_AND_CLARIFY / STOP_AND_ESCALATE that arrived while the session was
+ * already waiting (paused, a question, an escalation). It is kept, in order, and asked or
+ * escalated when the user lets the session go on, before any work restarts.
+ */
+export type QueuedDecision = { kind: 'clarify'; question: string } | { kind: 'escalate'; reason: string; suggestions: string[] };
 
 export interface SessionContext extends SessionInput {
   plan?: TaskBreakdown;
@@ -46,9 +62,11 @@ export interface SessionContext extends SessionInput {
   tasks: PlannedTask[];
   taskIndex: number;
   clarification?: string;
-  /** Summary of the last LOG_WARNING, passed on to the next implementer prompt. */
+  /** Summary of the last LOG_WARNING(s), passed on to the next implementer prompt. */
   warning?: string;
-  /** Workers whose next milestone is reviewed even if milestone reviews are off. */
+  /** The warning was in the prompt of the task now running: finishing that task drops it. */
+  warningGiven?: boolean;
+  /** Workers whose next milestone is reviewed even if milestone reviews are off (each once). */
   monitored: string[];
   resumeTo: ResumeTarget;
   reviewCount: number;
@@ -58,7 +76,11 @@ export interface SessionContext extends SessionInput {
   escalation?: Escalation;
   question?: string;
   failure?: string;
+  /** Why the session was last paused (the user, or a budget in words). */
   pausedFor?: string;
+  /** Budgets (by name, see budgetName) the session was paused for once: they do not pause it again. */
+  budgetsAcknowledged: string[];
+  queuedDecisions: QueuedDecision[];
   /** The implementer's final summary of the current task, the artifact of its task review. */
   lastSummary?: string;
 }
@@ -77,10 +99,10 @@ export const budgetName = (reason: string): string => reason.split(' reached: ')
 
 /**
  * The first budget that the usage has reached, in words; undefined while within budget. A budget the
- * session was already paused for (`pausedFor`, acknowledged by resuming) does not count again, so it
- * cannot hide a budget reached later.
+ * session was already paused for (`budgetsAcknowledged`) does not count again, so it cannot hide a
+ * budget reached later; a user pause in between does not un-acknowledge it.
  */
-export function budgetReached(ctx: Pick<SessionContext, 'usage' | 'settings' | 'pausedFor'>): string | undefined {
+export function budgetReached(ctx: Pick<SessionContext, 'usage' | 'settings' | 'budgetsAcknowledged'>): string | undefined {
   const { budgets } = ctx.settings;
   const all = Object.values(ctx.usage).reduce(addUsage, ZERO_USAGE);
   const reached: string[] = [];
@@ -91,15 +113,16 @@ export function budgetReached(ctx: Pick<SessionContext, 'usage' | 'settings' | '
     if (b.tokens !== undefined && tokens(u) >= b.tokens) reached.push(`${agent} token budget reached: ${tokens(u)} ≥ ${b.tokens}`);
     if (b.usd !== undefined && (u.costUsd ?? 0) >= b.usd) reached.push(`${agent} cost budget reached: $${(u.costUsd ?? 0).toFixed(4)} ≥ $${b.usd}`);
   }
-  const acknowledged = ctx.pausedFor === undefined ? undefined : budgetName(ctx.pausedFor);
-  return reached.find((r) => budgetName(r) !== acknowledged);
+  return reached.find((r) => !ctx.budgetsAcknowledged.includes(budgetName(r)));
 }
 
 function workerInput(ctx: SessionContext, role: Role, request: Omit<LaunchRequest, keyof LaunchTemplate | 'role'>): WorkerInput {
   const agent = ctx.tier.assignments[role];
-  const template = ctx.templates[agent];
-  if (!template) throw new Error(`no launch template for agent ${agent}`);
+  // Throwing here would throw out of the session's transition and crash the root actor; the
+  // worker throws this at its start instead, which the session's onError escalates.
+  const template = ctx.templates[agent] ?? { cwd: '', workspace: '', extraDirs: [] };
   return {
+    ...(ctx.templates[agent] ? {} : { inputError: `no launch template for agent ${agent}` }),
     sessionId: ctx.sessionId,
     workerId: role,
     role,
@@ -120,7 +143,7 @@ export function architectInput(ctx: SessionContext): WorkerInput {
 
 export function implementerInput(ctx: SessionContext): WorkerInput {
   const current = ctx.tasks[ctx.taskIndex];
-  if (!ctx.plan || !current) throw new Error('implementing without a plan task');
+  if (!ctx.plan || !current) return { ...workerInput(ctx, 'implementer', { mode: 'work', prompt: '' }), inputError: 'implementing without a plan task' };
   const prompt = implementPrompt({
     task: ctx.task,
     plan: ctx.plan,

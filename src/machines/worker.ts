@@ -16,6 +16,8 @@ export interface WorkerInput {
   silenceMs: number;
   maxRecoveryAttempts: number;
   verifyTimeoutMs: number;
+  /** The launch could not be built (e.g. no template for the agent): the worker throws this when it starts. */
+  inputError?: string;
 }
 
 export interface WorkerContext extends WorkerInput {
@@ -25,7 +27,10 @@ export interface WorkerContext extends WorkerInput {
   progress: number;
   currentTask?: string;
   lastEventAt?: string;
-  /** When the silence fallback fires if nothing arrives; kept so a restore can re-arm it. */
+  /**
+   * When the silence check fires if nothing arrives (ISO), from event timestamps: XState does not
+   * restore delayed events from a persisted snapshot, so `worker.rearm` re-arms from this.
+   */
   silenceDeadline?: string;
   usage: Usage;
   agentSessionId?: string;
@@ -44,6 +49,8 @@ export type WorkerEvent =
   | RecoveryRequest
   | { type: 'worker.stop' }
   | { type: 'worker.silenceCheck' }
+  /** After a restore: arm the silence check again for the time that remained (`now` from the runtime clock). */
+  | { type: 'worker.rearm'; now: string }
   | { type: 'worker.limitExceeded'; limit: 'cpu' | 'memory' | 'runtime'; detail: string };
 
 /** What the worker tells its parent (besides its output when it ends). */
@@ -82,6 +89,12 @@ const mattersToSession = (e: AgentEventInput): boolean =>
   e.type === 'milestone' || e.type === 'blocker' || e.type === 'review' || e.payload.reviewRequested === true || e.usage !== undefined;
 
 const procId = (attempt: number): string => `proc-${attempt}`;
+
+/** `ms` after an ISO time; undefined for a time that does not parse (never a RangeError). */
+const later = (iso: string | undefined, ms: number): string | undefined => {
+  const t = iso === undefined ? NaN : Date.parse(iso);
+  return Number.isNaN(t) ? undefined : new Date(t + ms).toISOString();
+};
 
 /** Handlers shared by the states in which an agent process is live. */
 const LIVE = {
@@ -135,9 +148,29 @@ export const workerMachine = setup({
     }),
     stopProcess: stopChild(({ context }) => procId(context.attempt)),
     askProcessToStop: sendTo(({ context }) => procId(context.attempt), { type: 'agent.stop' }),
-    armSilence: enqueueActions(({ enqueue }) => {
+    armSilence: enqueueActions(({ context, event, enqueue }) => {
       enqueue(cancel('silence'));
       enqueue(raise({ type: 'worker.silenceCheck' }, { delay: 'silence', id: 'silence' }));
+      // The deadline follows event time: an agent event's timestamp, the previous deadline for a
+      // reminder, the last event after a recovery; a spawn (no timestamp) keeps what there was.
+      const deadline =
+        event.type === 'agent.event'
+          ? later(event.event.timestamp, context.silenceMs)
+          : event.type === 'worker.silenceCheck'
+            ? later(context.silenceDeadline, context.silenceMs)
+            : event.type === 'agent.spawned'
+              ? context.silenceDeadline
+              : (later(context.lastEventAt, context.silenceMs) ?? context.silenceDeadline);
+      enqueue.assign({ silenceDeadline: deadline });
+    }),
+    rearmSilence: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'worker.rearm') return;
+      const deadline = context.silenceDeadline ?? later(event.now, context.silenceMs);
+      const remaining = deadline === undefined ? NaN : Date.parse(deadline) - Date.parse(event.now);
+      enqueue(cancel('silence'));
+      // The time that remained; the full silenceMs when either time does not parse.
+      enqueue(raise({ type: 'worker.silenceCheck' }, { delay: Number.isNaN(remaining) ? context.silenceMs : Math.max(0, remaining), id: 'silence' }));
+      enqueue.assign({ silenceDeadline: deadline });
     }),
     disarmSilence: cancel('silence'),
     noteSpawn: assign({ pid: ({ event }) => (event.type === 'agent.spawned' ? event.pid : undefined), status: 'running' }),
@@ -205,7 +238,11 @@ export const workerMachine = setup({
 }).createMachine({
   id: 'worker',
   // While an agent is live (launching, running), its events and exit are handled alike.
-  context: ({ input }) => ({ ...input, attempt: 1, status: 'idle', progress: 0, usage: ZERO, recoveries: 0 }),
+  context: ({ input }) => {
+    // Thrown at start, this reaches the parent as an error event (its onError), not a crash.
+    if (input.inputError) throw new Error(input.inputError);
+    return { ...input, attempt: 1, status: 'idle', progress: 0, usage: ZERO, recoveries: 0 };
+  },
   initial: 'idle',
   on: {
     'worker.stop': { target: '.stopping' },
@@ -221,7 +258,8 @@ export const workerMachine = setup({
         ...LIVE,
         'agent.classified': { guard: 'isCurrent', target: 'recovering', actions: 'holdClassification' },
         'worker.silenceCheck': { actions: ['tellSilent', 'armSilence'] },
-        'worker.limitExceeded': { target: 'stopping', actions: assign({ failure: ({ event }) => event.detail }) },
+        'worker.rearm': { actions: 'rearmSilence' },
+        'worker.limitExceeded': { target: 'stopping', actions: assign({ failure: ({ event }) => `${event.limit} limit exceeded: ${event.detail}` }) },
       },
     },
     recovering: {

@@ -14,9 +14,14 @@ export interface LogEntryInput {
   timestamp: string;
   payload: Record<string, unknown> & { text: string };
   usage?: Usage | undefined;
+  /**
+   * Runs inside the transaction that appends this entry (not stored): table rows that must
+   * exist exactly when the entry exists (a decision, a review) are written here.
+   */
+  withinCommit?: (() => void) | undefined;
 }
 
-export interface LogEntry extends LogEntryInput {
+export interface LogEntry extends Omit<LogEntryInput, 'withinCommit'> {
   seq: number;
 }
 
@@ -67,7 +72,7 @@ export interface SnapshotStore {
 
 export interface RecordStore {
   saveReview(sessionId: string, review: PeerReview): void;
-  saveDecision(sessionId: string, decision: OrchestratorDecision): void;
+  saveDecision(sessionId: string, decision: OrchestratorDecision): boolean;
   saveRecovery(sessionId: string, action: RecoveryAction): void;
   reviews(sessionId: string): PeerReview[];
   decisions(sessionId: string): OrchestratorDecision[];
@@ -85,6 +90,8 @@ export interface LeaseStore {
   /** Takes the lease if it is free, expired, or already ours; returns the holder otherwise. */
   acquireLease(sessionId: string, owner: string, ttlMs: number, now: number): { ok: true } | { ok: false; holder: Lease };
   renewLease(sessionId: string, owner: string, ttlMs: number, now: number): boolean;
+  /** Takes the lease from `from` only if `from` still holds it (a holder known to be dead). */
+  takeOverLease(sessionId: string, from: string, to: string, ttlMs: number, now: number): boolean;
   releaseLease(sessionId: string, owner: string): void;
 }
 

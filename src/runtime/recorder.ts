@@ -23,6 +23,8 @@ export function statusOf(state: string): SessionStatus | undefined {
 export class SessionRecorder {
   readonly bus: SessionBus = new EventEmitter();
   readonly writer: EventWriter;
+  /** Decisions appended but maybe not committed yet. */
+  private readonly decidedIds = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -41,18 +43,22 @@ export class SessionRecorder {
     this.writer.append({ ...event, sessionId: this.sessionId }, then);
   }
 
-  note(type: string, payload: LogEntryInput['payload']): void {
-    this.writer.append({ sessionId: this.sessionId, type, agent: 'orchestrate', workerId: 'session', attempt: 0, timestamp: this.now().toISOString(), payload });
+  note(type: string, payload: LogEntryInput['payload'], withinCommit?: () => void): void {
+    this.writer.append({ sessionId: this.sessionId, type, agent: 'orchestrate', workerId: 'session', attempt: 0, timestamp: this.now().toISOString(), payload, withinCommit });
   }
 
   /** Records a decision once: after a restart a re-run review may decide the same id again. */
   decided(reviews: PeerReview[], decision: OrchestratorDecision): boolean {
-    if (this.store.decisions(this.sessionId).some((d) => d.decisionId === decision.decisionId)) {
+    if (this.decidedIds.has(decision.decisionId) || this.store.decisions(this.sessionId).some((d) => d.decisionId === decision.decisionId)) {
       this.log.warn({ decisionId: decision.decisionId }, 'decision already recorded; not recording it twice');
       return false;
     }
-    for (const r of reviews) this.store.saveReview(this.sessionId, r);
-    this.store.saveDecision(this.sessionId, decision);
+    this.decidedIds.add(decision.decisionId);
+    // The decision row and its log entry are one transaction: after a crash both exist or neither.
+    const rows = (): void => {
+      for (const r of reviews) this.store.saveReview(this.sessionId, r);
+      this.store.saveDecision(this.sessionId, decision);
+    };
     this.note('review.decided', {
       text: `${decision.reviewId}: ${decision.action} — ${decision.reasons.join('; ')}`,
       reviewId: decision.reviewId,
@@ -60,13 +66,14 @@ export class SessionRecorder {
       reasons: decision.reasons,
       inputs: decision.inputs,
       reviews,
-    });
+    }, rows);
     return true;
   }
 
   recovery(action: RecoveryAction): void {
-    this.store.saveRecovery(this.sessionId, action);
-    this.note(`recovery.${action.outcome}`, { text: `${action.workerId}: ${action.kind}${action.change ? ` → ${action.change}` : ''} (${action.outcome})`, ...action });
+    this.note(`recovery.${action.outcome}`, { text: `${action.workerId}: ${action.kind}${action.change ? ` → ${action.change}` : ''} (${action.outcome})`, ...action }, () =>
+      this.store.saveRecovery(this.sessionId, action),
+    );
   }
 
   state(state: string): void {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createActor, waitFor, type ActorRefFrom, type InspectionEvent, type Snapshot } from 'xstate';
@@ -19,6 +20,7 @@ import { MACHINE_VERSION } from './machine-version.js';
 import { describeAgentEvent, describeState } from './narrate.js';
 import { SessionRecorder, type SessionBus } from './recorder.js';
 import { observeSession, type SessionObserver } from './observe.js';
+import { killStaleAgents, startTicks } from './stale-agents.js';
 import { launchTemplates } from './templates.js';
 import { prepareSessionDir } from './workspace.js';
 
@@ -85,6 +87,19 @@ export function settingsFromConfig(config: OrchestrateConfig): SessionSettings {
   };
 }
 
+/** Owners are `host:pid:nonce`; a holder is dead when it is on this host and its pid runs no orchestrate. */
+function holderIsDead(owner: string): boolean {
+  const [host, pidText] = owner.split(':');
+  const pid = Number(pidText);
+  if (host !== hostname() || !Number.isInteger(pid)) return false;
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return !/cli\.js|orchestrate/.test(cmdline);
+  } catch {
+    return true;
+  }
+}
+
 const leaseOwner = (): string => `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
 /** Starts a new session: a store row, a lease, the root actor. */
@@ -134,11 +149,18 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   const { store } = env;
   const owner = leaseOwner();
   const lease = store.acquireLease(s.sessionId, owner, LEASE_TTL_MS, Date.now());
-  if (!lease.ok) {
+  // A holder on this host whose process is gone (killed orchestrator) does not block a resume.
+  if (!lease.ok && holderIsDead(lease.holder.owner) && store.takeOverLease(s.sessionId, lease.holder.owner, owner, LEASE_TTL_MS, Date.now())) {
+    // taken over
+  } else if (!lease.ok) {
     return { kind: 'leased', message: `session ${s.sessionId} is being driven by ${lease.holder.owner} (lease until ${new Date(lease.holder.expiresAt).toISOString()}); not starting a second orchestrator` };
   }
   const { sessionId, sessionDir, config, target } = s;
   const log = sessionLogger(sessionDir, env.logLevel);
+  if (snapshot) {
+    const killed = killStaleAgents(store, sessionId);
+    if (killed.length > 0) log.warn({ pids: killed }, 'killed agent process groups left by the previous orchestrator');
+  }
   const notice = env.onNotice ?? (() => undefined);
   const recorder = new SessionRecorder(store, sessionId, log);
   const git = await isGitRepo(target);
@@ -164,6 +186,8 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
             },
             afterCommit: (then) => recorder.writer.afterCommit(then),
             conversationOf: (input) => store.agentSessionIdOf(input.sessionId, input.workerId, input.attempt),
+            onSpawned: (input, pid) =>
+              recorder.note('process.spawned', { text: `${input.workerId} (${input.agent}) attempt ${input.attempt}: pid ${pid}`, pid, startTicks: startTicks(pid), workerId: input.workerId, attempt: input.attempt }),
           }),
           recovery: recoveryMachine.provide({ actors: { awaitGroupExit } }),
         },
@@ -181,6 +205,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
             // After a restart, a reviewer that had answered is not asked again.
             recorded: (reviewId, reviewer) => store.reviews(sessionId).find((r) => r.reviewId === reviewId && r.reviewer === reviewer),
             onReview: (review) => store.saveReview(sessionId, review),
+            afterCommit: (then) => recorder.writer.afterCommit(then),
           }),
           prepareReview: prepareReview({ sessionDir, target, task: s.task, isGitRepo: git, diffMaxBytes: config.review.diffMaxBytes, plan: () => plan, trees }),
         },
@@ -215,6 +240,8 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   recorder.note(snapshot ? 'session.resumed' : 'session.started', { text: `${snapshot ? 'resumed' : 'started'} at tier ${s.tier.tier}: ${s.tier.reason}`, tier: s.tier.tier, reason: s.tier.reason, task: s.task });
   notice(`session ${sessionId}${snapshot ? ' (resumed)' : ''} · tier ${s.tier.tier}: ${s.tier.reason}`);
   actor.start();
+  // Delayed events (the silence fallback) are not part of a snapshot: re-arm them for the time left.
+  if (snapshot) actor.send({ type: 'session.rearm', now: new Date().toISOString() });
 
   const summary = (): SessionSummary => {
     const snap = actor.getSnapshot();

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AgentRun, type AgentRunExit } from '../../src/actors/agent-run.js';
+import { AgentRun, rawPathOf, type AgentRunExit } from '../../src/actors/agent-run.js';
 import { getAdapter, type AdapterName } from '../../src/agents/registry.js';
 import type { LaunchRequest } from '../../src/agents/types.js';
 import { AgentEventInput } from '../../src/protocol/index.js';
@@ -77,7 +77,7 @@ describe('AgentRun with fake agents', () => {
     }
     const logged = readFileSync(join(dir, 'ws', 'sess-1', 'claude.jsonl'), 'utf8').trim().split('\n');
     expect(logged.map((l) => JSON.parse(l) as unknown)).toEqual(events);
-    const raw = readFileSync(join(dir, 'ws', 'sess-1', 'claude.stdout.log'), 'utf8');
+    const raw = readFileSync(`${rawPathOf(join(dir, 'ws', 'sess-1'), 'implementer', 2, 'claude')}.stdout.log`, 'utf8');
     const recorded = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'transcripts', 'claude', 'multi.stdout.jsonl'), 'utf8');
     expect(raw).toBe(recorded);
     const [launch] = readLaunches(argvFile);
@@ -129,7 +129,7 @@ describe('AgentRun with fake agents', () => {
     const { done } = start({ cli: 'codex', env: { FAKE_SCENARIO: file, FAKE_BEHAVIOR: 'flood', FAKE_FLOOD_LINES: '1000000' } });
     const { exit, dir: runDir } = await done;
     expect(exit.exitCode).toBe(0);
-    const raw = readFileSync(join(runDir, 'ws', 'sess-1', 'codex.stdout.log'), 'utf8');
+    const raw = readFileSync(`${rawPathOf(join(runDir, 'ws', 'sess-1'), 'implementer', 1, 'codex')}.stdout.log`, 'utf8');
     expect(raw.split('\n').length - 1).toBe(1_000_000);
     // The reader applies backpressure; nothing proportional to the flood stays in memory.
     expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);

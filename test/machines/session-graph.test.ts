@@ -132,7 +132,8 @@ describe('session graph: traversal with synthetic actor completions', () => {
     }
     expect(Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, [...v].sort()]))).toEqual({
       awaitingClarification: ['user.clarify', 'user.stop'],
-      escalated: ['user.approve', 'user.reject', 'user.stop'],
+      // user.clarify: a plan that failed validation twice plans again with the clarification.
+      escalated: ['user.approve', 'user.clarify', 'user.reject', 'user.stop'],
       paused: ['user.resume', 'user.stop'],
     });
   });
@@ -173,11 +174,11 @@ describe('session graph: paths replayed on real actors with the fakes', () => {
   });
 
   it('a path to every kind of state the traversal found is reproduced by the real actor', async () => {
-    // Paths are replayed for one representative per (state, phase to resume, pause reason, tier, plan, live review):
+    // Paths are replayed for one representative per (state, phase to resume, pause reason, tier, plan, live review, warning, queued decisions):
     // replaying all few thousand abstract states takes ~15 s and finds nothing more.
     const kind = (s: SessionSnapshot) => {
       const k = JSON.parse(serialize(s)) as Record<string, unknown>;
-      return JSON.stringify([k.value, k.resumeTo, k.pausedFor, k.tier, k.planned, k.remaining, k.live, k.warned]);
+      return JSON.stringify([k.value, k.resumeTo, k.pausedFor, k.tier, k.planned, k.remaining, k.live, k.warned, k.queued]);
     };
     const representatives = new Map<string, (typeof paths)[number]>();
     for (const p of paths) {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionEvent } from '../../src/machines/session.js';
-import type { WorkerOutput } from '../../src/machines/worker.js';
 import {
   agentEvent,
   crashed,
@@ -16,11 +15,8 @@ import {
   TWO_TASKS,
   usage,
 } from './session-helpers/fixtures.js';
-import { decisions, happyReview, happyWorker, harness, inOrder, type Harness, type ReviewCall, type WorkerCall } from './session-helpers/harness.js';
+import { decisions, happyReview, happyWorker, harness, milestone, running, workers, type Harness, type ReviewCall } from './session-helpers/harness.js';
 
-type Worker = WorkerOutput | 'hold';
-const workers = (lists: { architect?: Worker[]; implementer?: Worker[] }) => inOrder(lists, happyWorker);
-const milestone = (text = 'part done', workerId = 'implementer'): SessionEvent => ({ type: 'worker.event', workerId, event: agentEvent(workerId, 'milestone', text) });
 const reviewIds = (h: Harness): string[] => h.reviews.map((r) => r.input.reviewId);
 const actions = (h: Harness): string[] => h.emitted.flatMap((e) => (e.type === 'session.review' ? [`${e.output.reviewId}:${e.output.decision.action}`] : []));
 
@@ -139,14 +135,14 @@ describe('session: plan review decisions', () => {
     expect(h.snapshot().context.question).toBeUndefined();
   });
 
-  it('STOP_AND_ESCALATE escalates; approve continues (planning runs again), reject fails', async () => {
+  it('STOP_AND_ESCALATE escalates; approve continues past the blocker (implementing with the plan), reject fails', async () => {
     const h = harness({ review: decisions({ phaseReview: ['STOP_AND_ESCALATE'] }) }).start();
     const s = await h.until('escalated');
-    expect(s.context.escalation).toEqual({ source: 'review', reason: 'reason for STOP_AND_ESCALATE', suggestions: [expect.any(String)] });
+    expect(s.context.escalation).toEqual({ source: 'review', reason: 'reason for STOP_AND_ESCALATE', suggestions: [expect.any(String)], onApprove: 'advance' });
     h.send({ type: 'user.approve' });
     const done = await h.until('completed');
     expect(done.context.escalation).toBeUndefined();
-    expect(h.calls('architect')).toHaveLength(2);
+    expect(h.calls('architect')).toHaveLength(1);
 
     const r = harness({ review: decisions({ phaseReview: ['STOP_AND_ESCALATE'] }) }).start();
     await r.until('escalated');
@@ -208,12 +204,12 @@ describe('session: task review decisions', () => {
     expect(impl[2]?.input.request.prompt).not.toContain('keep the old API');
   });
 
-  it('STOP_AND_ESCALATE on a task: approve re-runs the task, reject fails', async () => {
+  it('STOP_AND_ESCALATE on a task: approve goes on with the next task, reject fails', async () => {
     const h = harness({ review: decisions({ phaseReview: ['CONTINUE', 'STOP_AND_ESCALATE'] }) }).start();
     await h.until('escalated');
     h.send({ type: 'user.approve' });
     await h.until('completed');
-    expect(h.calls('implementer').map((c) => promptTask(c.input))).toEqual(['b', 'b', 'a']);
+    expect(h.calls('implementer').map((c) => promptTask(c.input))).toEqual(['b', 'a']);
 
     const r = harness({ review: decisions({ phaseReview: ['CONTINUE', 'STOP_AND_ESCALATE'] }) }).start();
     await r.until('escalated');
@@ -221,14 +217,6 @@ describe('session: task review decisions', () => {
     await r.until('failed');
   });
 });
-
-/** A session whose implementer (task b) is running: its call is held. */
-async function running(opts: Parameters<typeof harness>[0] = {}): Promise<{ h: Harness; worker: WorkerCall }> {
-  // The second run (a retry of the same task) is held too.
-  const h = harness({ worker: workers({ implementer: ['hold', 'hold'] }), ...opts }).start();
-  const worker = await h.heldWorker('implementer');
-  return { h, worker };
-}
 
 describe('session: reviews during a run', () => {
   it('a milestone spawns a review; CONTINUE leaves the worker running', async () => {
@@ -308,7 +296,7 @@ describe('session: reviews during a run', () => {
     const { h, worker } = await running({ review: decisions({ spawned: ['STOP_AND_ESCALATE'] }) });
     h.send({ type: 'worker.event', workerId: 'implementer', event: agentEvent('implementer', 'blocker', 'db is gone') });
     const s = await h.until('escalated');
-    expect(s.context.escalation).toEqual({ source: 'review', reason: 'reason for STOP_AND_ESCALATE', suggestions: [] });
+    expect(s.context.escalation).toEqual({ source: 'review', reason: 'reason for STOP_AND_ESCALATE', suggestions: [expect.stringContaining('Approve to run the interrupted step again')], onApprove: 'retry' });
     expect(worker.aborted).toBe(true);
     h.send({ type: 'user.approve' });
     const again = await h.heldWorker('implementer');
@@ -550,7 +538,7 @@ describe('session: agent failures and tiers', () => {
     expect(h.calls('implementer').map((c) => c.input.agent)).toEqual(['claude', 'codex', 'gemini']);
     expect(h.emitted.filter((e) => e.type === 'session.tier').map((e) => (e.type === 'session.tier' ? e.tier : 0))).toEqual([3, 5]);
     expect(s.context.tier.tier).toBe(5);
-    expect(s.context.escalation).toEqual({ source: 'worker', reason: 'implementer: auth — gemini logged out', suggestions: ['log in again'] });
+    expect(s.context.escalation).toEqual({ source: 'worker', reason: 'implementer: auth — gemini logged out', suggestions: ['log in again'], onApprove: 'retry' });
 
     h.send({ type: 'user.approve' });
     await h.until('escalated');
@@ -569,7 +557,7 @@ describe('session: agent failures and tiers', () => {
   it('a crash without classification escalates; approve retries the step', async () => {
     const h = harness({ worker: workers({ implementer: [crashed('implementer')], architect: [] }) }).start();
     const s = await h.until('escalated');
-    expect(s.context.escalation).toEqual({ source: 'worker', reason: 'implementer failed: exit code 2', suggestions: [expect.stringContaining('Approve to retry')] });
+    expect(s.context.escalation).toEqual({ source: 'worker', reason: 'implementer failed: exit code 2', suggestions: [expect.stringContaining('Approve to retry')], onApprove: 'retry' });
     h.send({ type: 'user.approve' });
     await h.until('completed');
     expect(h.calls('implementer').map((c) => promptTask(c.input))).toEqual(['b', 'b', 'a']);
@@ -593,12 +581,12 @@ describe('session: final review', () => {
     expect(h.reviews.map((r) => r.input.trigger)).toEqual(['milestone', 'milestone', 'milestone', 'final', 'milestone', 'final']);
   });
 
-  it('STOP_AND_ESCALATE: approve reviews again, reject fails', async () => {
+  it('STOP_AND_ESCALATE: approve completes without another review, reject fails', async () => {
     const h = harness({ review: decisions({ phaseReview: ['CONTINUE', 'CONTINUE', 'CONTINUE', 'STOP_AND_ESCALATE'] }) }).start();
     await h.until('escalated');
     h.send({ type: 'user.approve' });
     await h.until('completed');
-    expect(h.reviews.map((r) => r.input.trigger).slice(-2)).toEqual(['final', 'final']);
+    expect(h.reviews.map((r) => r.input.trigger).slice(-2)).toEqual(['milestone', 'final']);
 
     const r = harness({ review: decisions({ phaseReview: ['CONTINUE', 'CONTINUE', 'CONTINUE', 'STOP_AND_ESCALATE'] }) }).start();
     await r.until('escalated');

@@ -151,7 +151,7 @@ describe('worker: stopping', () => {
     const h = startWorker({ scripts: { 1: () => [spawned(1)] } });
     h.send({ type: 'worker.limitExceeded', limit: 'memory', detail: 'rss 2.3 GB > 2 GB' });
     expect(h.agents.run(1).stopRequests).toBe(1);
-    expect(h.output()).toMatchObject({ status: 'stopped', failure: 'rss 2.3 GB > 2 GB' });
+    expect(h.output()).toMatchObject({ status: 'stopped', failure: 'memory limit exceeded: rss 2.3 GB > 2 GB' });
   });
 
   it('the process actor is torn down when the worker ends', () => {

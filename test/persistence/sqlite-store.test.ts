@@ -75,8 +75,9 @@ describe('SqliteStore', () => {
     expect(again.get('a')).toMatchObject({ status: 'implementing', tier: 2, tokens: { claude: { inputTokens: 5 } } });
     expect(again.loadSnapshot('a')?.snapshot).toEqual({ value: 'planning' });
     expect(again.decisions('a').map((d) => d.decisionId)).toEqual(['d1']);
-    // A decision is applied once: saving it again is refused.
-    expect(() => again.saveDecision('a', { decisionId: 'd1', reviewId: 'r1', action: 'CONTINUE', policy: 'four-rule', inputs: [], reasons: ['ok'], timestamp: ts })).toThrow(/UNIQUE/);
+    // A decision is recorded once: saving it again changes nothing.
+    expect(again.saveDecision('a', { decisionId: 'd1', reviewId: 'r1', action: 'STOP_AND_ESCALATE', policy: 'four-rule', inputs: [], reasons: ['x'], timestamp: ts })).toBe(false);
+    expect(again.decisions('a').map((d) => d.action)).toEqual(['CONTINUE']);
     expect(integrityCheck(openDb(path))).toEqual(['ok']);
   });
 

@@ -94,7 +94,9 @@ export class SqliteStore implements Store {
         seq += 1;
         next.set(e.sessionId, seq);
         this.insertEvent.run(e.sessionId, seq, e.timestamp, e.type, e.agent, e.workerId, e.attempt, JSON.stringify(e.payload), e.usage ? JSON.stringify(e.usage) : null);
-        out.push({ ...e, seq });
+        e.withinCommit?.();
+        const { withinCommit: _side, ...entry } = e;
+        out.push({ ...entry, seq });
       }
       for (const [id, seq] of next) this.bumpSeq.run(seq, id);
       return out;
@@ -170,9 +172,12 @@ export class SqliteStore implements Store {
     this.db.prepare('INSERT OR REPLACE INTO reviews (session_id, review_id, reviewer, body) VALUES (?, ?, ?, ?)').run(sessionId, review.reviewId, review.reviewer, JSON.stringify(review));
   }
 
-  saveDecision(sessionId: string, d: OrchestratorDecision): void {
-    // A decision is applied once: a second save of the same id (after a resume) is refused by the key.
-    this.db.prepare('INSERT INTO decisions (session_id, decision_id, review_id, action, body) VALUES (?, ?, ?, ?, ?)').run(sessionId, d.decisionId, d.reviewId, d.action, JSON.stringify(d));
+  /** A decision is recorded once: a second save of the same id is ignored (returns false). */
+  saveDecision(sessionId: string, d: OrchestratorDecision): boolean {
+    return (
+      this.db.prepare('INSERT OR IGNORE INTO decisions (session_id, decision_id, review_id, action, body) VALUES (?, ?, ?, ?, ?)').run(sessionId, d.decisionId, d.reviewId, d.action, JSON.stringify(d))
+        .changes === 1
+    );
   }
 
   saveRecovery(sessionId: string, a: RecoveryAction): void {
@@ -205,6 +210,10 @@ export class SqliteStore implements Store {
       this.db.prepare('UPDATE sessions SET lease_owner = ?, lease_expires_at = ? WHERE id = ?').run(owner, now + ttlMs, sessionId);
       return { ok: true as const };
     })();
+  }
+
+  takeOverLease(sessionId: string, from: string, to: string, ttlMs: number, now: number): boolean {
+    return this.db.prepare('UPDATE sessions SET lease_owner = ?, lease_expires_at = ? WHERE id = ? AND lease_owner = ?').run(to, now + ttlMs, sessionId, from).changes === 1;
   }
 
   renewLease(sessionId: string, owner: string, ttlMs: number, now: number): boolean {

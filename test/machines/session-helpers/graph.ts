@@ -49,12 +49,12 @@ export function eventsFor(snapshot: SessionSnapshot): SessionEvent[] {
     { type: 'user.approve' },
     { type: 'user.reject', reason: 'rejected' },
   ];
-  // Crosses the session token budget (1000) at once (offered until the session was first paused).
-  if (snapshot.context.pausedFor === undefined) events.push({ type: 'usage.reported', agent: 'codex', usage: usage(1000) });
+  // Crosses the session token budget (1000) at once (offered until that budget was acknowledged).
+  if (snapshot.context.budgetsAcknowledged.length === 0) events.push({ type: 'usage.reported', agent: 'codex', usage: usage(1000) });
   const children = snapshot.children as Record<string, AnyActorRef | undefined>;
   const spawnedLive = snapshot.context.liveReviews.length > 0;
-  // Mid-run reviews: at most one at a time here, to keep the graph finite.
-  if (!spawnedLive) events.push({ type: 'user.review' });
+  // Mid-run reviews: at most one at a time here, and none while a decision is queued, to keep the graph finite.
+  if (!spawnedLive && snapshot.context.queuedDecisions.length === 0) events.push({ type: 'user.review' });
   for (const [id, ref] of Object.entries(children)) {
     if (!ref) continue;
     // One tier drop is modelled (tier 1 → 3 or 4); further drops and running out of tiers are in session.test.ts.
@@ -101,9 +101,12 @@ export function serialize(snapshot: SessionSnapshot): string {
     remaining: c.tasks.length - c.taskIndex,
     resumeTo: c.resumeTo,
     pausedFor: c.pausedFor === undefined ? undefined : c.pausedFor.includes('budget') ? 'budget' : 'user',
+    budgetAcked: c.budgetsAcknowledged.length > 0,
     live: c.liveReviews.length,
-    monitored: [...new Set(c.monitored)].sort(),
-    warned: c.warning !== undefined,
+    monitored: [...c.monitored].sort(),
+    warned: c.warning === undefined ? false : c.warningGiven ? 'given' : 'pending',
+    escalation: c.escalation && [c.escalation.onApprove, c.escalation.acceptsClarification === true],
+    queued: c.queuedDecisions.map((q) => q.kind),
     tier: c.tier.tier,
     children: Object.keys(snapshot.children as object)
       .map((id) => id.replace(/^review-\d+$/, 'review-n'))

@@ -14,7 +14,7 @@ import type { SessionInput } from '../../../src/machines/session-context.js';
 import type { WorkerInput, WorkerOutput } from '../../../src/machines/worker.js';
 import type { reviewMachine } from '../../../src/machines/review.js';
 import type { workerMachine } from '../../../src/machines/worker.js';
-import { decided, implemented, planAnswer, sessionInput, type InputOverrides } from './fixtures.js';
+import { agentEvent, decided, implemented, planAnswer, sessionInput, type InputOverrides } from './fixtures.js';
 
 export interface Call<TInput, TOutput> {
   /** The actor id: `architect` / `implementer` / `phaseReview` for invoked ones, `review-<n>` for spawned reviews. */
@@ -189,3 +189,16 @@ export function stateString(value: unknown): string {
 }
 
 const matchesPath = (actual: string, wanted: string): boolean => actual === wanted || actual.startsWith(`${wanted}.`);
+
+type Worker = WorkerOutput | 'hold';
+/** Worker answers in order per role (`hold` keeps the call open); the happy answer once a list runs out. */
+export const workers = (lists: { architect?: Worker[]; implementer?: Worker[] }): WorkerScript => inOrder(lists, happyWorker);
+export const milestone = (text = 'part done', workerId = 'implementer'): SessionEvent => ({ type: 'worker.event', workerId, event: agentEvent(workerId, 'milestone', text) });
+
+/** A session whose implementer (task b) is running: its call is held. */
+export async function running(opts: HarnessOptions = {}): Promise<{ h: Harness; worker: WorkerCall }> {
+  // The second run (a retry of the same task) is held too.
+  const h = harness({ worker: workers({ implementer: ['hold', 'hold'] }), ...opts }).start();
+  const worker = await h.heldWorker('implementer');
+  return { h, worker };
+}

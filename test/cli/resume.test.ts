@@ -1,0 +1,112 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readLaunches } from '../helpers/fake-agents.js';
+import { happyRules, ROOT, runCli, sessionFixture, type Fixture } from '../helpers/session-fixture.js';
+import { readLog, startOrchestrator, waitUntil } from '../runtime/crash-helpers.js';
+
+const args = (f: Fixture): string[] => ['Add a greeting', '--target', f.target, '--workspace', f.workspace, '--no-dashboard', '--json'];
+const db = (f: Fixture): string => join(f.workspace, 'orchestrate.db');
+
+/** A session whose implementer hangs: it stays live until killed. */
+function hangingFixture(): Fixture {
+  return sessionFixture([{ match: { kind: 'implement' }, respond: { actions: [{ shell: 'echo started > started.txt' }], behavior: 'hang' } }, ...happyRules()]);
+}
+
+/** The fakes a killed orchestrator left running (in their own process groups). */
+function killRecordedAgents(f: Fixture): void {
+  for (const r of readLog(db(f)).rows.filter((row) => row.type === 'process.spawned')) {
+    try {
+      process.kill(-Number((JSON.parse(r.payload) as { pid: number }).pid), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function liveSession(f: Fixture) {
+  const run = startOrchestrator(args(f), f.env);
+  await waitUntil(() => readLog(db(f)).rows.some((r) => r.agent === 'claude'), 30_000);
+  const id = readLog(db(f)).sessionId ?? '';
+  return { ...run, id };
+}
+
+describe('orchestrate resume and sessions', () => {
+  beforeAll(() => {
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
+  }, 120_000);
+
+  it('lists sessions with status, tier, agents and tokens', async () => {
+    const f = sessionFixture(happyRules());
+    expect((await runCli(args(f), f.env)).code).toBe(0);
+    const table = await runCli(['sessions', '--workspace', f.workspace], f.env);
+    expect(table.stdout).toMatch(/session\s+status\s+tier\s+agents \(a\/i\/r\)\s+age\s+tokens\s+task/);
+    expect(table.stdout).toMatch(/orch_\S+\s+completed\s+1\s+gemini\/claude\/codex/);
+    const json = JSON.parse((await runCli(['sessions', '--json', '--workspace', f.workspace], f.env)).stdout) as { status: string; tokens: Record<string, unknown> }[];
+    expect(json[0]?.status).toBe('completed');
+    expect(Object.keys(json[0]?.tokens ?? {})).toEqual(expect.arrayContaining(['claude', 'codex', 'gemini']));
+  });
+
+  it('refuses a second orchestrator on a live session, with a clear message', async () => {
+    const f = hangingFixture();
+    const live = await liveSession(f);
+    const second = await runCli(['resume', live.id, '--workspace', f.workspace], f.env);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/is being driven by .* not starting a second orchestrator/);
+    live.child.kill('SIGKILL');
+    await live.done;
+    killRecordedAgents(f);
+  });
+
+  it('continues the killed agent’s own conversation after SIGKILL', async () => {
+    const f = hangingFixture();
+    const live = await liveSession(f);
+    live.child.kill('SIGKILL');
+    await live.done;
+    const claudeStart = readLog(db(f)).rows.find((r) => r.agent === 'claude' && (JSON.parse(r.payload) as { kind?: string }).kind === 'run.started');
+    const conversation = (JSON.parse(claudeStart?.payload ?? '{}') as { agentSessionId?: string }).agentSessionId;
+    expect(conversation).toBeTruthy();
+    // This time the implementer finishes.
+    const script = JSON.parse(readFileSync(f.script, 'utf8')) as { rules: unknown[] };
+    writeFileSync(f.script, JSON.stringify({ rules: script.rules.slice(1) }));
+    const before = readLaunches(f.argvFile).length;
+    const resumed = await runCli(['resume', live.id, '--workspace', f.workspace, '--json'], f.env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const relaunch = readLaunches(f.argvFile).slice(before).find((l) => l.cli === 'claude');
+    expect(relaunch?.argv.slice(relaunch.argv.indexOf('--resume'), relaunch.argv.indexOf('--resume') + 2)).toEqual(['--resume', conversation]);
+    expect(relaunch?.stdin + (relaunch?.argv.join(' ') ?? '')).toMatch(/orchestrator was restarted/);
+  });
+
+  it('refuses an unknown session, a corrupt store and a snapshot from other statecharts, changing nothing', async () => {
+    const f = hangingFixture();
+    const live = await liveSession(f);
+    live.child.kill('SIGKILL');
+    await live.done;
+
+    const unknown = await runCli(['resume', 'orch_nope', '--workspace', f.workspace], f.env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no session "orch_nope"/);
+
+    const store = new Database(db(f));
+    store.prepare("UPDATE snapshots SET machine_version = 'older-machines'").run();
+    const before = store.prepare<[], { n: number }>('SELECT count(*) AS n FROM events').get()?.n;
+    store.close();
+    const incompatible = await runCli(['resume', live.id, '--workspace', f.workspace], f.env);
+    expect(incompatible.code).toBe(1);
+    expect(incompatible.stderr).toMatch(/saved by different statecharts/);
+    const after = new Database(db(f), { readonly: true });
+    expect(after.prepare<[], { n: number }>('SELECT count(*) AS n FROM events').get()?.n).toBe(before);
+    after.close();
+
+    const corrupt = sessionFixture([]);
+    execFileSync('mkdir', ['-p', corrupt.workspace]);
+    writeFileSync(db(corrupt), 'not a database '.repeat(500));
+    const bad = await runCli(['resume', 'x', '--workspace', corrupt.workspace], corrupt.env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/not a usable orchestrate store/);
+    expect(readFileSync(db(corrupt), 'utf8')).toBe('not a database '.repeat(500));
+    killRecordedAgents(f);
+  });
+});
