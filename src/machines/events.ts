@@ -42,6 +42,22 @@ export type AgentProcessEvent =
 
 export type AgentProcessCommand = { type: 'agent.stop' };
 
+export interface WorkerLimits {
+  cpuPercent: number;
+  memoryMb: number;
+  runtimeMinutes: number;
+  /** CPU is averaged over this window (default 60 s): agents burst while compiling. */
+  cpuWindowSeconds?: number;
+}
+
+export interface ResourceMonitorInput {
+  pid?: number | undefined;
+  limits?: WorkerLimits | undefined;
+  intervalMs?: number;
+}
+
+export type ResourceMonitorEvent = { type: 'worker.limitExceeded'; limit: 'cpu' | 'memory' | 'runtime'; detail: string };
+
 /** One reviewer's run: the runtime launches the agent in review mode and parses its verdict. */
 export interface ReviewerRunInput {
   sessionId: string;

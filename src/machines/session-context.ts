@@ -2,7 +2,7 @@ import type { AgentEventInput, PlannedTask, ReviewTrigger, Role, TaskBreakdown, 
 import type { TierChoice } from '../probe/tiers.js';
 import { implementPrompt, planPrompt, planSchema } from '../prompts/index.js';
 import type { PolicyConfig } from './decision-policy.js';
-import type { AgentProcessInput, LaunchRequest } from './events.js';
+import type { AgentProcessInput, LaunchRequest, WorkerLimits } from './events.js';
 import type { ReviewInput } from './review.js';
 import type { WorkerInput } from './worker.js';
 
@@ -17,6 +17,8 @@ export interface SessionSettings {
   policy: PolicyConfig;
   triggers: Record<'milestone' | 'blocker' | 'request' | 'manual' | 'silence', boolean>;
   budgets: { tokens?: number | undefined; usd?: number | undefined; perAgent: Record<string, { tokens?: number | undefined; usd?: number | undefined }> };
+  /** Per-worker resource limits (CPU %, RSS, runtime); absent: not enforced. */
+  limits?: WorkerLimits | undefined;
 }
 
 export interface SessionInput {
@@ -133,6 +135,7 @@ function workerInput(ctx: SessionContext, role: Role, request: Omit<LaunchReques
     silenceMs: ctx.settings.silenceMs,
     maxRecoveryAttempts: ctx.settings.maxRecoveryAttempts,
     verifyTimeoutMs: ctx.settings.verifyTimeoutMs,
+    ...(ctx.settings.limits ? { limits: ctx.settings.limits } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
-import { and, assign, cancel, enqueueActions, raise, sendParent, sendTo, setup, spawnChild, stopChild } from 'xstate';
+import { and, assign, cancel, enqueueActions, fromCallback, raise, sendParent, sendTo, setup, spawnChild, stopChild } from 'xstate';
 import type { AgentEventInput, Role, Usage, WorkerStatus } from '../protocol/index.js';
-import type { AgentProcessCommand, AgentProcessEvent, AgentProcessInput, Classification, LaunchRequest } from './events.js';
+import type { AgentProcessCommand, AgentProcessEvent, AgentProcessInput, Classification, LaunchRequest, ResourceMonitorEvent, ResourceMonitorInput, WorkerLimits } from './events.js';
 import { callbackNotProvided } from './not-provided.js';
 import { recoveryMachine, type RecoveryOutput, type RecoveryRequest } from './recovery.js';
 
@@ -16,6 +16,8 @@ export interface WorkerInput {
   silenceMs: number;
   maxRecoveryAttempts: number;
   verifyTimeoutMs: number;
+  /** Resource limits for the agent's process group, enforced by the resource monitor while it runs. */
+  limits?: WorkerLimits | undefined;
   /** The launch could not be built (e.g. no template for the agent): the worker throws this when it starts. */
   inputError?: string;
 }
@@ -118,6 +120,8 @@ export const workerMachine = setup({
   actors: {
     agentProcess: callbackNotProvided<AgentProcessCommand, AgentProcessInput, AgentProcessEvent>('agentProcess'),
     recovery: recoveryMachine,
+    // A monitor that watches nothing: limits are enforced only where the runtime provides the real one.
+    resourceMonitor: fromCallback<{ type: string }, ResourceMonitorInput, ResourceMonitorEvent>(() => undefined),
   },
   delays: {
     silence: ({ context }) => context.silenceMs,
@@ -254,6 +258,7 @@ export const workerMachine = setup({
       on: { 'agent.spawned': { guard: 'isCurrent', target: 'running', actions: ['noteSpawn', 'armSilence'] }, ...LIVE },
     },
     running: {
+      invoke: { src: 'resourceMonitor', input: ({ context }) => ({ pid: context.pid, limits: context.limits }) },
       on: {
         ...LIVE,
         'agent.classified': { guard: 'isCurrent', target: 'recovering', actions: 'holdClassification' },

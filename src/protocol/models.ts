@@ -151,6 +151,8 @@ export const ResourceLimits = z.strictObject({
   cpuPercent: z.number().positive().max(100 * 1024).default(50),
   memoryMb: z.number().int().positive().default(2048),
   runtimeMinutes: z.number().positive().default(60),
+  /** CPU % is averaged over this many seconds: agents legitimately burst while building. */
+  cpuWindowSeconds: z.number().positive().default(60),
 });
 export type ResourceLimits = z.infer<typeof ResourceLimits>;
 
@@ -159,7 +161,7 @@ export const SandboxConfig = z.strictObject({
   blockedCommands: z.array(z.string().min(1)).default(['rm -rf', 'dd', 'mkfs', 'fdisk', 'shred']),
   confirmCommands: z.array(z.string().min(1)).default(['git push', 'npm publish', 'pip install']),
   monitorPatterns: z.array(z.string().min(1)).default(['sudo', 'curl | sh', 'wget | sh']),
-  limits: ResourceLimits.default({ cpuPercent: 50, memoryMb: 2048, runtimeMinutes: 60 }),
+  limits: ResourceLimits.default({ cpuPercent: 50, memoryMb: 2048, runtimeMinutes: 60, cpuWindowSeconds: 60 }),
 });
 export type SandboxConfig = z.infer<typeof SandboxConfig>;
 

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createActor, waitFor, type ActorRefFrom, type InspectionEvent, type Snapshot } from 'xstate';
 import { createAgentProcess } from '../actors/agent-process.js';
+import { resourceMonitor } from '../actors/resource-monitor.js';
 import { awaitGroupExit, prepareReview } from '../actors/review-request.js';
 import { reviewerRun } from '../actors/reviewer-run.js';
 import type { OrchestrateConfig } from '../config/load.js';
@@ -84,6 +85,7 @@ export function settingsFromConfig(config: OrchestrateConfig): SessionSettings {
     policy: config.review.policy,
     triggers: config.review.triggers,
     budgets: config.budgets,
+    limits: config.limits,
   };
 }
 
@@ -190,6 +192,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
               recorder.note('process.spawned', { text: `${input.workerId} (${input.agent}) attempt ${input.attempt}: pid ${pid}`, pid, startTicks: startTicks(pid), workerId: input.workerId, attempt: input.attempt }),
           }),
           recovery: recoveryMachine.provide({ actors: { awaitGroupExit } }),
+          resourceMonitor,
         },
       }),
       review: reviewMachine.provide({

@@ -43,7 +43,7 @@ describe('loadConfig: defaults', () => {
       reviewerTimeoutMinutes: 10,
       diffMaxBytes: 60_000,
     });
-    expect(config.limits).toEqual({ cpuPercent: 50, memoryMb: 2048, runtimeMinutes: 60 });
+    expect(config.limits).toEqual({ cpuPercent: 50, memoryMb: 2048, runtimeMinutes: 60, cpuWindowSeconds: 60 });
     expect(config.safety.blockedCommands).toContain('rm -rf');
     expect(config.safety).not.toHaveProperty('limits');
     expect(config.recovery).toEqual({ maxAttempts: 2 });

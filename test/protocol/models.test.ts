@@ -91,7 +91,7 @@ describe('models', () => {
 
   it('fills the seed defaults for the sandbox', () => {
     const s = SandboxConfig.parse({});
-    expect(s.limits).toEqual({ cpuPercent: 50, memoryMb: 2048, runtimeMinutes: 60 });
+    expect(s.limits).toEqual({ cpuPercent: 50, memoryMb: 2048, runtimeMinutes: 60, cpuWindowSeconds: 60 });
     expect(s.blockedCommands).toContain('rm -rf');
     expect(s.confirmCommands).toContain('git push');
     expect(s.monitorPatterns).toContain('sudo');
