@@ -90,6 +90,11 @@ export function observeSession(o: {
       if (state === lastState) return;
       lastState = state;
       recorder.state(state);
+      // Why it waits, as its own record (a budget reached, a question, an escalation).
+      const c = snapshot.context;
+      if (state === 'paused' && c.pausedFor) recorder.note('session.paused', { text: c.pausedFor, reason: c.pausedFor });
+      if (state === 'awaitingClarification' && c.question) recorder.note('session.question', { text: c.question });
+      if (state === 'escalated' && c.escalation) recorder.note('session.escalated', { text: c.escalation.reason, ...c.escalation });
       log.info({ state }, 'session state');
       notice(`state: ${state}`);
     },
