@@ -93,6 +93,24 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('guard')
+    .description("the safety hook: reads one Claude Code PreToolUse or Gemini CLI BeforeTool input on stdin and answers allow, ask or deny in that CLI's format")
+    .option('--allow-root <dir>', 'a directory the agent may read and write (repeat the flag for more)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--config <file>', 'take the command lists and allowed roots from this orchestrate.config.json (its safety section)')
+    .addOption(new Option('--confirm-as <decision>', 'what Claude gets for a command that needs confirmation').choices(['ask', 'deny']).default('ask'))
+    .addHelpText('after', '\nExit codes: 0 allow (or Claude "ask" JSON on stdout), 2 deny (the reason on stderr). Every error denies.')
+    .action(async (options: { allowRoot: string[]; config?: string; confirmAs: 'ask' | 'deny' }) => {
+      try {
+        const { runGuard } = await import('./cli/guard.js');
+        process.exitCode = await runGuard(options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+      } catch (error) {
+        // Any exit code but 2 lets the tool run: a guard that cannot even load must still deny.
+        process.stderr.write(`orchestrate guard denied the tool call: the guard failed to start (${error instanceof Error ? error.message : String(error)}).\n`);
+        process.exitCode = 2;
+      }
+    });
+
+  program
     .command('mcp')
     .description("the orchestrator's reporting channel: an MCP server on stdio that agents are configured with")
     .action(async () => {
