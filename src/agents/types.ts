@@ -49,6 +49,11 @@ export interface LaunchRequest {
   runningAsRoot?: boolean;
   /** Corrections applied by recovery, in order. */
   fixes?: LaunchFix[];
+  /**
+   * The policy guard (`orchestrate guard ...`) to install as the CLI's pre-tool hook, where the
+   * CLI has hooks: every shell command and file access is checked before it runs.
+   */
+  guard?: { command: string; args: string[] };
 }
 
 /** A file the launcher must write before spawning (settings, schemas). */

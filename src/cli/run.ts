@@ -82,7 +82,7 @@ export async function runTask(task: string, options: RunOptions, io: RunIo): Pro
   if (!store) return EXIT.failed;
   const out = options.json ? io.stderr : io.stdout;
   const handle = await startSession(
-    { sessionId: newSessionId(), task, target, workspace, config: loaded.config, tier },
+    { sessionId: newSessionId(), task, target, workspace, config: loaded.config, configSource: loaded.source, tier },
     { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: (line) => out.write(`${line}\n`) },
   );
   return drive(handle, store, options, io);

@@ -72,7 +72,11 @@ const ConfigObject = z.strictObject({
   budgets: z.strictObject({ ...Budget.shape, perAgent: z.record(AgentName, Budget).default({}) }).prefault({}),
   limits: ResourceLimits.prefault({}),
   // Limits live at the top level (one place), so the sandbox section is the rest of SandboxConfig.
-  safety: SandboxConfig.omit({ limits: true }).prefault({}),
+  safety: SandboxConfig.omit({ limits: true })
+    .extend({
+      guard: z.boolean().default(true).describe('install `orchestrate guard` as the pre-tool hook of agents that have hooks (Claude Code)'),
+    })
+    .prefault({}),
   recovery: z.strictObject({ maxAttempts: z.number().int().nonnegative().default(2) }).prefault({}),
 });
 type ConfigObject = z.output<typeof ConfigObject>;

@@ -41,6 +41,8 @@ export interface NewSession {
   target: string;
   workspace: string;
   config: OrchestrateConfig;
+  /** The configuration file it came from (the guard reads the same command lists), if any. */
+  configSource?: string | null | undefined;
   tier: TierChoice;
 }
 
@@ -117,7 +119,7 @@ export async function startSession(s: NewSession, env: SessionEnv): Promise<Sess
     status: 'planning',
     tier: s.tier.tier,
     roles: s.tier.roles,
-    config: { config: s.config, tier: s.tier },
+    config: { config: s.config, tier: s.tier, configSource: s.configSource ?? null },
     tokens: {},
     createdAt: now,
     updatedAt: now,
@@ -138,10 +140,10 @@ export async function resumeSession(sessionId: string, env: SessionEnv): Promise
       message: `session ${sessionId} was saved by different statecharts (version ${stored.machineVersion}, this orchestrate has ${MACHINE_VERSION}); it cannot be resumed safely by this version`,
     };
   }
-  const saved = record.config as { config: OrchestrateConfig; tier: TierChoice };
+  const saved = record.config as { config: OrchestrateConfig; tier: TierChoice; configSource?: string | null };
   const snapshot = stored.snapshot as { context?: { tier?: TierChoice; startedAt?: string } };
   return launch(
-    { sessionId, task: record.task, target: record.target, workspace: record.workspace, config: saved.config, tier: snapshot.context?.tier ?? saved.tier, sessionDir: record.sessionDir, startedAt: snapshot.context?.startedAt ?? record.createdAt },
+    { sessionId, task: record.task, target: record.target, workspace: record.workspace, config: saved.config, configSource: saved.configSource, tier: snapshot.context?.tier ?? saved.tier, sessionDir: record.sessionDir, startedAt: snapshot.context?.startedAt ?? record.createdAt },
     env,
     stored.snapshot as Snapshot<unknown>,
   );
@@ -167,7 +169,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   const recorder = new SessionRecorder(store, sessionId, log);
   const git = await isGitRepo(target);
   const trees: { base?: string; last?: string } = git ? { base: await snapshotTree(target) } : {};
-  const templates = launchTemplates({ config, sessionId, target, sessionDir, isGitRepo: git, ...(env.cliEntry ? { cliEntry: env.cliEntry } : {}) });
+  const templates = launchTemplates({ config, sessionId, target, sessionDir, isGitRepo: git, configPath: s.configSource ?? undefined, ...(env.cliEntry ? { cliEntry: env.cliEntry } : {}) });
   const adapters = Object.fromEntries(Object.entries(config.agents).map(([n, a]) => [n, a.adapter]));
   let plan: TaskBreakdown | undefined;
   const narrate = (e: AgentEventInput): void => {

@@ -9,8 +9,10 @@ export interface TemplateContext {
   target: string;
   sessionDir: string;
   isGitRepo: boolean;
-  /** dist/cli.js, for the `orchestrate mcp` reporting server every agent gets. */
+  /** dist/cli.js, for the `orchestrate mcp` reporting server and the `orchestrate guard` hook. */
   cliEntry?: string;
+  /** The configuration file, so the guard applies the same command lists. */
+  configPath?: string | undefined;
 }
 
 /** Launch data per configured agent: everything that does not depend on the step. */
@@ -29,6 +31,14 @@ export function launchTemplates(ctx: TemplateContext): Record<string, LaunchTemp
       ...(agent.home ? { home: agent.home } : {}),
       isGitRepo: ctx.isGitRepo,
       runningAsRoot: process.getuid?.() === 0,
+      ...(ctx.cliEntry && ctx.config.safety.guard
+        ? {
+            guard: {
+              command: process.execPath,
+              args: [ctx.cliEntry, 'guard', ...[ctx.target, ...extraDirs].flatMap((d) => ['--allow-root', d]), '--confirm-as', 'deny', ...(ctx.configPath ? ['--config', ctx.configPath] : [])],
+            },
+          }
+        : {}),
       ...(ctx.cliEntry
         ? { mcpServers: reportingMcpServer({ cliEntry: ctx.cliEntry, sessionId: ctx.sessionId, workerId: name, reportLog: resolve(ctx.sessionDir, 'reports.jsonl') }) }
         : {}),

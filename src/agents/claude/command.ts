@@ -1,5 +1,6 @@
 import { ORCHESTRATOR_MCP_SERVER } from '../common/orchestrator-tools.js';
 import { fixDirs, hasFix } from '../common/fixes.js';
+import { shellCommandLine } from '../common/shell-quote.js';
 import type { LaunchRequest, LaunchSpec } from '../types.js';
 
 /** Above this the prompt goes on stdin: argv has a size limit and a huge argument shows up in `ps`. */
@@ -48,6 +49,15 @@ export function needsSandboxEnv(request: LaunchRequest): boolean {
   return request.mode === 'work' && (request.runningAsRoot === true || hasFix(request, 'is-sandbox-env'));
 }
 
+/** The tools whose input the guard checks (shell commands and file paths). */
+export const GUARDED_TOOLS = 'Bash|Write|Edit|MultiEdit|NotebookEdit|Read|Glob|Grep';
+
+/** Settings that install the guard as a PreToolUse hook (exit 2 = the tool call is refused). */
+export function guardSettings(guard: NonNullable<LaunchRequest['guard']>): string {
+  const command = shellCommandLine([guard.command, ...guard.args]);
+  return JSON.stringify({ hooks: { PreToolUse: [{ matcher: GUARDED_TOOLS, hooks: [{ type: 'command', command, timeout: 30 }] }] } });
+}
+
 export function buildCommand(request: LaunchRequest): LaunchSpec {
   const args = ['-p', '--output-format', 'stream-json', '--verbose'];
   if (request.mode === 'work') {
@@ -56,6 +66,8 @@ export function buildCommand(request: LaunchRequest): LaunchSpec {
     args.push('--permission-mode', 'dontAsk', '--allowedTools', ...reviewTools(request));
   }
   args.push('--strict-mcp-config', '--mcp-config', mcpConfig(request));
+  // Hook events in the stream make refused tool calls visible as events.
+  if (request.guard) args.push('--settings', guardSettings(request.guard), '--include-hook-events');
   const dirs = [...new Set([...request.extraDirs, ...fixDirs(request, 'add-dir')])];
   if (dirs.length > 0) args.push('--add-dir', ...dirs);
   if (request.outputSchema) args.push('--json-schema', JSON.stringify(request.outputSchema));
