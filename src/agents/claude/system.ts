@@ -34,6 +34,16 @@ export function system(line: SystemLine, state: ClaudeState): TranslateResult<Cl
     case 'hook_response': {
       const ok = line.outcome === undefined ? line.exit_code === 0 : line.outcome === 'success';
       const output = (ok ? line.output : line.stderr || line.output)?.trim();
+      // Exit 2 from a PreToolUse hook is a refusal (our guard): a policy finding, not a hook fault.
+      if (line.hook_event === 'PreToolUse' && line.exit_code === 2) {
+        const refused = draft('finding', {
+          kind: 'policy.refused',
+          text: `tool call refused by ${line.hook_name ?? 'PreToolUse'}: ${truncate(output ?? '(no reason given)', 500)}`,
+          exitCode: 2,
+          severity: 'warning',
+        });
+        return { events: [refused], state };
+      }
       const event = draft('status', {
         kind: ok ? 'hook.completed' : 'hook.failed',
         text: `hook ${line.hook_name ?? line.hook_event ?? '?'} ${ok ? 'ran' : 'failed'}${output ? `: ${truncate(output, 300)}` : ''}`,

@@ -71,3 +71,28 @@ describe('the guard as Claude Code PreToolUse hook', () => {
     expect(push.stderr).toMatch(/confirm/i);
   });
 });
+
+describe('refusals in the stream', () => {
+  it('turns a PreToolUse hook that exited 2 into a policy finding', async () => {
+    const { claudeAdapter } = await import('../../../src/agents/claude/adapter.js');
+    const line = JSON.stringify({
+      type: 'system',
+      subtype: 'hook_response',
+      hook_id: 'h',
+      hook_name: 'PreToolUse:Bash',
+      hook_event: 'PreToolUse',
+      output: '',
+      stdout: '',
+      stderr: 'orchestrate guard: blocked: recursive forced delete (rm -rf /)',
+      exit_code: 2,
+      outcome: 'error',
+      uuid: 'u',
+      session_id: 's',
+    });
+    const { events } = claudeAdapter.translate(line, claudeAdapter.initialState());
+    expect(events).toHaveLength(1);
+    expect(events[0]?.type).toBe('finding');
+    expect(events[0]?.payload.kind).toBe('policy.refused');
+    expect(events[0]?.payload.text).toMatch(/recursive forced delete/);
+  });
+});
