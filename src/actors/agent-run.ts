@@ -51,6 +51,10 @@ export interface AgentRunHandlers {
 export class AgentRun {
   private child: ResultPromise | undefined;
   private stopRequested = false;
+  /** The group was reaped: a later stop() must not signal a pid that may belong to someone else now. */
+  private finished = false;
+  /** A log file that failed (disk full, too many files); reported with the exit, never thrown. */
+  private ioError: Error | undefined;
   private readonly stderr: BoundedText;
   private readonly errorEvents: AgentEventDraft[] = [];
   private state: unknown;
@@ -85,6 +89,11 @@ export class AgentRun {
     for (let n = 2, base = rawBase; existsSync(`${rawBase}.stdout.log`); n++) rawBase = `${base}~${n}`;
     const raw = createWriteStream(`${rawBase}.stdout.log`, { flags: 'a' });
     const rawErr = createWriteStream(`${rawBase}.stderr.log`, { flags: 'a' });
+    for (const stream of [events, raw, rawErr]) {
+      stream.on('error', (error) => {
+        this.ioError ??= error;
+      });
+    }
     try {
       const child = execa(spec.command, spec.args, {
         cwd: spec.cwd,
@@ -117,10 +126,12 @@ export class AgentRun {
       const [result] = await Promise.all([child, reading]);
       const exit: ExitInfo = { exitCode: result.exitCode ?? null, signal: result.signal ?? null };
       for (const d of this.options.adapter.finish(this.state, exit)) this.emit(d, events);
+      if (this.ioError) this.emit(draft('error', { kind: 'io.failed', text: `writing the workspace copies failed: ${this.ioError.message}`, severity: 'warning' }), events);
       this.emit(exitEvent(exit, this.stopRequested, this.stderr.text), events);
       // Whatever the agent left running in its group (servers, watchers) goes with it.
       await terminateGroup(child.pid, 0);
       forgetGroup(child.pid);
+      this.finished = true;
       return { ...exit, stderrTail: this.stderr.text, stoppedByRequest: this.stopRequested, errorEvents: this.errorEvents };
     } finally {
       await Promise.all([events, raw, rawErr].map(closeStream));
@@ -130,6 +141,7 @@ export class AgentRun {
   /** Graceful stop: SIGTERM to the whole group, SIGKILL after the grace period. */
   stop(): void {
     this.stopRequested = true;
+    if (this.finished) return;
     const pid = this.child?.pid;
     if (pid !== undefined) void terminateGroup(pid, this.options.killGraceMs);
   }

@@ -15,6 +15,8 @@ export interface ReviewRequestDeps {
   plan: () => TaskBreakdown | undefined;
   /** Tree snapshots: the session's start, and the last reviewed state. */
   trees: { base?: string; last?: string };
+  /** The tree a review looked at, recorded so the next review after a restart diffs from it. */
+  onTree?: (reviewId: string, tree: string) => void;
 }
 
 /** Builds a review request: the subject's report plus the git diff since the last review (the whole change for the final review). */
@@ -26,6 +28,7 @@ export function prepareReview(deps: ReviewRequestDeps) {
       const from = input.subject.kind === 'final-review' ? deps.trees.base : (deps.trees.last ?? deps.trees.base);
       diff = from ? await diffTrees(deps.target, from, now) : '';
       deps.trees.last = now;
+      deps.onTree?.(input.reviewId, now);
     }
     const prompt = reviewPrompt({
       kind: input.subject.kind,

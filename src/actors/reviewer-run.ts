@@ -20,6 +20,8 @@ export interface ReviewerRunDeps {
   afterCommit?: (fn: () => void) => void;
   /** A review already recorded for this reviewer (after a restart): returned instead of asking again. */
   recorded?: (reviewId: string, reviewer: string) => PeerReview | undefined;
+  /** The reviewer's process group, so a resume can kill it if the orchestrator dies first. */
+  onSpawned?: (workerId: string, agent: string, attempt: number, pid: number) => void;
   /** Each review as soon as it is known, so a restart does not ask that reviewer again. */
   onReview?: (review: PeerReview) => void;
   now?: () => Date;
@@ -73,7 +75,7 @@ export function reviewerRun(deps: ReviewerRunDeps) {
           killGraceMs: DEFAULT_KILL_GRACE_MS,
         },
         {
-          onSpawn: () => undefined,
+          onSpawn: (pid) => deps.onSpawned?.(`${input.reviewId}/${input.reviewer}`, input.reviewer, attempt, pid),
           onEvent: (e) => {
             if (e.payload.kind === 'run.completed') final = e;
             deps.onEvent(e);
@@ -97,7 +99,7 @@ export function reviewerRun(deps: ReviewerRunDeps) {
 
     let exit = await attemptRun(base, 1);
     // A launch problem with a known fix (e.g. Codex outside git) gets one corrected retry.
-    const fix = !final && !timedOut ? adapter.classify({ request: base, events: exit.errorEvents, stderr: exit.stderrTail, exit }) : null;
+    const fix = !final && !timedOut && !signal.aborted ? adapter.classify({ request: base, events: exit.errorEvents, stderr: exit.stderrTail, exit }) : null;
     if (fix?.remedy.action === 'relaunch') exit = await attemptRun(fix.remedy.request, 2);
 
     const text = final?.payload.text ?? '';

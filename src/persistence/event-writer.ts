@@ -12,6 +12,8 @@ export class EventWriter {
   private pending: { entry: LogEntryInput; done: Committed | undefined }[] = [];
   private scheduled = false;
   private closed = false;
+  /** Runs after each committed batch was delivered (the snapshot is saved right then). */
+  afterFlush: (() => void) | undefined;
 
   constructor(
     private readonly log: EventLog,
@@ -55,6 +57,8 @@ export class EventWriter {
     try {
       committed = this.log.append(batch.map((b) => b.entry));
     } catch (error) {
+      // Nothing of the batch was kept, and nothing may act on it: the owner must stop the session.
+      this.closed = true;
       this.onError(error, batch.map((b) => b.entry));
       return;
     }
@@ -62,10 +66,12 @@ export class EventWriter {
       this.publish(entry);
       batch[i]?.done?.(entry);
     });
+    this.afterFlush?.();
   }
 
+  /** Commits until nothing is pending (commit callbacks may append more), then refuses appends. */
   close(): void {
-    this.flush();
+    for (let rounds = 0; this.pending.length > 0 && rounds < 100; rounds++) this.flush();
     this.closed = true;
   }
 }

@@ -31,6 +31,8 @@ export interface EventLog {
   append(entries: readonly LogEntryInput[]): LogEntry[];
   read(sessionId: string, options?: { afterSeq?: number; limit?: number }): LogEntry[];
   lastSeq(sessionId: string): number;
+  /** The entries of one type (indexed), e.g. the recorded process groups for a resume. */
+  ofType(sessionId: string, type: string): LogEntry[];
   agentSessionIdOf(sessionId: string, workerId: string, attempt: number): string | undefined;
 }
 

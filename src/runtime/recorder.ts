@@ -23,6 +23,8 @@ export function statusOf(state: string): SessionStatus | undefined {
 export class SessionRecorder {
   readonly bus: SessionBus = new EventEmitter();
   readonly writer: EventWriter;
+  /** Called once when the log cannot be written: the session must stop, nothing may act on lost events. */
+  onFatal: ((error: unknown) => void) | undefined;
   /** Decisions appended but maybe not committed yet. */
   private readonly decidedIds = new Set<string>();
 
@@ -35,7 +37,10 @@ export class SessionRecorder {
     this.writer = new EventWriter(
       store,
       (entry) => this.bus.emit('entry', entry),
-      (error, lost) => log.fatal({ err: error, lost: lost.length }, 'event log write failed: events were not recorded'),
+      (error, lost) => {
+        log.fatal({ err: error, lost: lost.length }, 'event log write failed: events were not recorded');
+        this.onFatal?.(error);
+      },
     );
   }
 

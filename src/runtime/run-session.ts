@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createActor, waitFor, type ActorRefFrom, type InspectionEvent, type Snapshot } from 'xstate';
@@ -91,20 +90,18 @@ export function settingsFromConfig(config: OrchestrateConfig): SessionSettings {
   };
 }
 
-/** Owners are `host:pid:nonce`; a holder is dead when it is on this host and its pid runs no orchestrate. */
+/**
+ * Owners are `host:pid:startTicks:nonce`; a holder is dead when it is on this host and that pid
+ * is gone or is now another process (different start time).
+ */
 function holderIsDead(owner: string): boolean {
-  const [host, pidText] = owner.split(':');
+  const [host, pidText, ticks] = owner.split(':');
   const pid = Number(pidText);
-  if (host !== hostname() || !Number.isInteger(pid)) return false;
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return !/cli\.js|orchestrate/.test(cmdline);
-  } catch {
-    return true;
-  }
+  if (host !== hostname() || !Number.isInteger(pid) || !ticks) return false;
+  return startTicks(pid) !== ticks;
 }
 
-const leaseOwner = (): string => `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+const leaseOwner = (): string => `${hostname()}:${process.pid}:${startTicks(process.pid) ?? '0'}:${randomBytes(3).toString('hex')}`;
 
 /** Starts a new session: a store row, a lease, the root actor. */
 export async function startSession(s: NewSession, env: SessionEnv): Promise<SessionHandle | ResumeError> {
@@ -168,7 +165,12 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   const notice = env.onNotice ?? (() => undefined);
   const recorder = new SessionRecorder(store, sessionId, log);
   const git = await isGitRepo(target);
-  const trees: { base?: string; last?: string } = git ? { base: await snapshotTree(target) } : {};
+  // Reviews diff against the session's start and the last reviewed state: both survive a restart.
+  const base = snapshot ? store.ofType(sessionId, 'session.started')[0]?.payload.baseTree : undefined;
+  const lastReviewed = snapshot ? store.ofType(sessionId, 'review.tree').at(-1)?.payload.tree : undefined;
+  const trees: { base?: string; last?: string } = git
+    ? { base: typeof base === 'string' ? base : await snapshotTree(target), ...(typeof lastReviewed === 'string' ? { last: lastReviewed } : {}) }
+    : {};
   const templates = launchTemplates({ config, sessionId, target, sessionDir, isGitRepo: git, configPath: s.configSource ?? undefined, ...(env.cliEntry ? { cliEntry: env.cliEntry } : {}) });
   const adapters = Object.fromEntries(Object.entries(config.agents).map(([n, a]) => [n, a.adapter]));
   let plan: TaskBreakdown | undefined;
@@ -178,6 +180,12 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     if (line) notice(line);
   };
   let reportUsage: (e: AgentEventInput) => void = () => undefined;
+  // Committed at once, not at the end of the turn: a crash right after a spawn must not leave an
+  // agent that no resume knows about.
+  const recordSpawn = (workerId: string, agent: string, attempt: number, pid: number): void => {
+    recorder.note('process.spawned', { text: `${workerId} (${agent}) attempt ${attempt}: pid ${pid}`, pid, startTicks: startTicks(pid), workerId, attempt });
+    recorder.writer.flush();
+  };
 
   const machine = sessionMachine.provide({
     actors: {
@@ -190,8 +198,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
             },
             afterCommit: (then) => recorder.writer.afterCommit(then),
             conversationOf: (input) => store.agentSessionIdOf(input.sessionId, input.workerId, input.attempt),
-            onSpawned: (input, pid) =>
-              recorder.note('process.spawned', { text: `${input.workerId} (${input.agent}) attempt ${input.attempt}: pid ${pid}`, pid, startTicks: startTicks(pid), workerId: input.workerId, attempt: input.attempt }),
+            onSpawned: (input, pid) => recordSpawn(input.workerId, input.agent, input.attempt, pid),
           }),
           recovery: recoveryMachine.provide({ actors: { awaitGroupExit } }),
           resourceMonitor,
@@ -210,9 +217,19 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
             // After a restart, a reviewer that had answered is not asked again.
             recorded: (reviewId, reviewer) => store.reviews(sessionId).find((r) => r.reviewId === reviewId && r.reviewer === reviewer),
             onReview: (review) => store.saveReview(sessionId, review),
+            onSpawned: recordSpawn,
             afterCommit: (then) => recorder.writer.afterCommit(then),
           }),
-          prepareReview: prepareReview({ sessionDir, target, task: s.task, isGitRepo: git, diffMaxBytes: config.review.diffMaxBytes, plan: () => plan, trees }),
+          prepareReview: prepareReview({
+            sessionDir,
+            target,
+            task: s.task,
+            isGitRepo: git,
+            diffMaxBytes: config.review.diffMaxBytes,
+            plan: () => plan,
+            trees,
+            onTree: (reviewId, tree) => recorder.note('review.tree', { text: `${reviewId} reviewed tree ${tree}`, reviewId, tree }),
+          }),
         },
       }),
     },
@@ -229,20 +246,32 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   plan = snapshot ? actor.getSnapshot().context.plan : undefined;
   const observer = observeSession({ actor, store, recorder, log, notice, sessionDir, machineVersion: MACHINE_VERSION, onPlan: (p) => (plan = p) });
   early.observer = observer;
+  recorder.onFatal = (error) => {
+    notice(`orchestrate: the event log could not be written (${error instanceof Error ? error.message : String(error)}); stopping the session. Resume it once the store is writable.`);
+    observer.dispose();
+    actor.stop();
+  };
   reportUsage = (e) => {
     if (e.usage) actor.send({ type: 'usage.reported', agent: e.agent, usage: e.usage });
   };
 
   const renew = setInterval(() => {
     if (!store.renewLease(sessionId, owner, LEASE_TTL_MS, Date.now())) {
-      log.error('the session lease was lost to another orchestrator; stopping here');
+      log.error('the session lease was lost to another orchestrator; stopping here without writing anything more');
+      observer.dispose();
       actor.stop();
     }
   }, LEASE_TTL_MS / 3);
   renew.unref();
 
   log.info({ sessionId, task: s.task, target, tier: s.tier, resumed: Boolean(snapshot), machineVersion: MACHINE_VERSION }, snapshot ? 'session resumed' : 'session started');
-  recorder.note(snapshot ? 'session.resumed' : 'session.started', { text: `${snapshot ? 'resumed' : 'started'} at tier ${s.tier.tier}: ${s.tier.reason}`, tier: s.tier.tier, reason: s.tier.reason, task: s.task });
+  recorder.note(snapshot ? 'session.resumed' : 'session.started', {
+    text: `${snapshot ? 'resumed' : 'started'} at tier ${s.tier.tier}: ${s.tier.reason}`,
+    tier: s.tier.tier,
+    reason: s.tier.reason,
+    task: s.task,
+    ...(trees.base ? { baseTree: trees.base } : {}),
+  });
   notice(`session ${sessionId}${snapshot ? ' (resumed)' : ''} · tier ${s.tier.tier}: ${s.tier.reason}`);
   actor.start();
   // Delayed events (the silence fallback) are not part of a snapshot: re-arm them for the time left.

@@ -77,6 +77,10 @@ describe('orchestrate resume and sessions', () => {
     const relaunch = readLaunches(f.argvFile).slice(before).find((l) => l.cli === 'claude');
     expect(relaunch?.argv.slice(relaunch.argv.indexOf('--resume'), relaunch.argv.indexOf('--resume') + 2)).toEqual(['--resume', conversation]);
     expect(relaunch?.stdin + (relaunch?.argv.join(' ') ?? '')).toMatch(/orchestrator was restarted/);
+    // The final review still sees the whole change, including what was done before the crash.
+    const summary = JSON.parse(resumed.stdout.trim().split('\n').at(-1) ?? '{}') as { workspace: string; decisions: { reviewId: string }[] };
+    const finalReview = summary.decisions.at(-1)?.reviewId ?? '';
+    expect(readFileSync(join(summary.workspace, 'reviews', finalReview, 'request.md'), 'utf8')).toMatch(/started\.txt/);
   });
 
   it('refuses an unknown session, a corrupt store and a snapshot from other statecharts, changing nothing', async () => {

@@ -81,6 +81,8 @@ export class SqliteStore implements Store {
 
   /** The seq is read and written inside the transaction, so two writers could never hand out the same number. */
   append(entries: readonly LogEntryInput[]): LogEntry[] {
+    // IMMEDIATE: take the write lock before reading last_seq, so a second process sharing the
+    // file waits (busy_timeout) instead of failing on a lock upgrade.
     return this.db.transaction((batch: readonly LogEntryInput[]) => {
       const next = new Map<string, number>();
       const out: LogEntry[] = [];
@@ -100,7 +102,7 @@ export class SqliteStore implements Store {
       }
       for (const [id, seq] of next) this.bumpSeq.run(seq, id);
       return out;
-    })(entries);
+    }).immediate(entries);
   }
 
   read(sessionId: string, options: { afterSeq?: number; limit?: number } = {}): LogEntry[] {
@@ -118,6 +120,10 @@ export class SqliteStore implements Store {
       )
       .get(sessionId, workerId, attempt);
     return row?.id ?? undefined;
+  }
+
+  ofType(sessionId: string, type: string): LogEntry[] {
+    return this.db.prepare<[string, string], EventRow>('SELECT * FROM events WHERE session_id = ? AND type = ? ORDER BY seq').all(sessionId, type).map(toEntry);
   }
 
   lastSeq(sessionId: string): number {
