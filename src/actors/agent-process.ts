@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { fromCallback } from 'xstate';
 import { getAdapter } from '../agents/registry.js';
 import type { LaunchRequest } from '../agents/types.js';
@@ -114,5 +113,3 @@ export function createAgentProcess(deps: AgentProcessDeps = {}) {
 
 /** Without a store (tests, translate): events go straight to the machine. */
 export const agentProcess = createAgentProcess();
-
-export const sessionDirOf = (workspace: string, sessionId: string): string => join(workspace, sessionId);

@@ -33,10 +33,6 @@ export function forgetGroup(pgid: number): void {
   liveGroups.delete(pgid);
 }
 
-export function liveGroupCount(): number {
-  return liveGroups.size;
-}
-
 /** SIGTERM the whole group, then SIGKILL it after `graceMs` if anything is left. */
 export function terminateGroup(pgid: number, graceMs: number): Promise<void> {
   killGroup(pgid, 'SIGTERM');

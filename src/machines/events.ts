@@ -3,7 +3,7 @@
  * runtime provides. Types only: machines stay free of I/O imports.
  */
 import type { Classification, LaunchRequest } from '../agents/types.js';
-import type { AgentEventDraft, AgentEventInput, PeerReview, ReviewTrigger, Role } from '../protocol/index.js';
+import type { AgentEventDraft, AgentEventInput, PeerReview, ReviewTrigger } from '../protocol/index.js';
 
 export type { Classification, LaunchRequest };
 
@@ -73,8 +73,3 @@ export interface ReviewerRunInput {
 /** Always resolves: failures are a PeerReview with outcome failed/unparseable, never a rejection. */
 export type ReviewerRunOutput = PeerReview;
 
-export interface WorkerSummary {
-  workerId: string;
-  role: Role;
-  agent: string;
-}

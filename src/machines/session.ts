@@ -1,4 +1,5 @@
 import { and, not, stateIn } from 'xstate';
+import type { DecisionAction } from '../protocol/index.js';
 import { sessionSetup } from './session-actions.js';
 import { architectInput, implementerInput, reviewInput } from './session-context.js';
 
@@ -33,6 +34,16 @@ const GO_ON = [
   { guard: { type: 'resumeIs', params: { to: 'completed' } }, target: '#session.completed' },
   { target: '#session.finalReview' },
 ] as const;
+
+/** Plan and final reviews: CONTINUE and LOG_WARNING both go on to `next`, the rest waits for the user. */
+function phaseReviewOutcomes(next: '#session.implementing' | '#session.completed') {
+  const goOn: DecisionAction[] = ['CONTINUE', 'LOG_WARNING'];
+  return [
+    { guard: { type: 'decisionIs' as const, params: { action: goOn } }, target: next, actions: ['emitPhaseReview' as const] },
+    { guard: { type: 'decisionIs' as const, params: { action: 'PAUSE_AND_CLARIFY' as const } }, target: '#session.awaitingClarification', actions: ['emitPhaseReview' as const, 'askQuestion' as const] },
+    { target: '#session.escalated', actions: ['emitPhaseReview' as const, 'escalateReview' as const] },
+  ];
+}
 
 export const sessionMachine = sessionSetup.createMachine({
   id: 'session',
@@ -102,11 +113,7 @@ export const sessionMachine = sessionSetup.createMachine({
             id: 'phaseReview',
             src: 'review',
             input: ({ context }) => reviewInput(context, { reviewId: `review-${context.reviewCount}`, trigger: 'milestone', workerId: 'architect', text: `plan: ${context.plan?.summary ?? ''}\n${JSON.stringify(context.plan)}` }),
-            onDone: [
-              { guard: { type: 'decisionIs', params: { action: ['CONTINUE', 'LOG_WARNING'] } }, target: '#session.implementing', actions: ['emitPhaseReview'] },
-              { guard: { type: 'decisionIs', params: { action: 'PAUSE_AND_CLARIFY' } }, target: '#session.awaitingClarification', actions: ['emitPhaseReview', 'askQuestion'] },
-              { target: '#session.escalated', actions: ['emitPhaseReview', 'escalateReview'] },
-            ],
+            onDone: phaseReviewOutcomes('#session.implementing'),
             onError: ON_ERROR,
           },
         },
@@ -157,11 +164,7 @@ export const sessionMachine = sessionSetup.createMachine({
         id: 'phaseReview',
         src: 'review',
         input: ({ context }) => reviewInput(context, { reviewId: `review-${context.reviewCount}`, trigger: 'final', workerId: 'implementer', text: `final review of the whole change for: ${context.task}`, final: true }),
-        onDone: [
-          { guard: { type: 'decisionIs', params: { action: ['CONTINUE', 'LOG_WARNING'] } }, target: 'completed', actions: ['emitPhaseReview'] },
-          { guard: { type: 'decisionIs', params: { action: 'PAUSE_AND_CLARIFY' } }, target: 'awaitingClarification', actions: ['emitPhaseReview', 'askQuestion'] },
-          { target: 'escalated', actions: ['emitPhaseReview', 'escalateReview'] },
-        ],
+        onDone: phaseReviewOutcomes('#session.completed'),
         onError: ON_ERROR,
       },
     },

@@ -151,9 +151,8 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   const owner = leaseOwner();
   const lease = store.acquireLease(s.sessionId, owner, LEASE_TTL_MS, Date.now());
   // A holder on this host whose process is gone (killed orchestrator) does not block a resume.
-  if (!lease.ok && holderIsDead(lease.holder.owner) && store.takeOverLease(s.sessionId, lease.holder.owner, owner, LEASE_TTL_MS, Date.now())) {
-    // taken over
-  } else if (!lease.ok) {
+  const takenOver = !lease.ok && holderIsDead(lease.holder.owner) && store.takeOverLease(s.sessionId, lease.holder.owner, owner, LEASE_TTL_MS, Date.now());
+  if (!lease.ok && !takenOver) {
     return { kind: 'leased', message: `session ${s.sessionId} is being driven by ${lease.holder.owner} (lease until ${new Date(lease.holder.expiresAt).toISOString()}); not starting a second orchestrator` };
   }
   const { sessionId, sessionDir, config, target } = s;
