@@ -1,0 +1,4 @@
+import type { Dialect } from './dialect.js';
+
+/** Every model API the mock speaks; the server routes a request to the first that accepts it. */
+export const DIALECTS: readonly Dialect[] = [];
