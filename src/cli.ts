@@ -118,6 +118,35 @@ export function buildProgram(): Command {
       await runReportingServer();
     });
 
+  program
+    .command('demo')
+    .description('a complete session on a throw-away repository with no API key: real CLIs against the built-in mock model provider, fakes for missing ones')
+    .option('-w, --workspace <dir>', 'where session files go (default: $ORCHESTRATOR_WORKSPACE or the XDG data directory)')
+    .option('-p, --port <n>', 'dashboard port', (v) => parsePort(v), 8000)
+    .option('--no-dashboard', 'run without the web dashboard')
+    .option('-v, --verbose', 'debug-level orchestrator log')
+    .option('--json', 'print one JSON summary at the end (progress goes to stderr)')
+    .addOption(new Option('--agents <which>', 'real CLIs when installed (auto), only real ones, or only the fakes').choices(['auto', 'real', 'fake']).default('auto'))
+    .action(async (options: { workspace?: string; port: number; dashboard: boolean; verbose?: boolean; json?: boolean; agents: 'auto' | 'real' | 'fake' }) => {
+      const { runDemo } = await import('./cli/demo.js');
+      process.exitCode = await runDemo(options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+    });
+
+  program
+    .command('mock-provider')
+    .description('a model server on 127.0.0.1 that answers Claude Code, Codex and Gemini CLI from a script (offline runs and tests)')
+    .requiredOption('-s, --script <file>', 'the script: rules in JSON or YAML (see docs/mock-provider.md)')
+    .option('-p, --port <n>', 'port to listen on (0 = any free port)', (v) => parsePort(v), 0)
+    .option('--log <file>', 'append every request and the answer chosen to this JSONL file')
+    .action(async (options: { script: string; port: number; log?: string }) => {
+      const { runMockProvider } = await import('./cli/mock-provider.js');
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      process.exitCode = await runMockProvider(options, process.stdout, process.stderr, stop.signal);
+    });
+
   return program;
 }
 

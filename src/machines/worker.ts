@@ -59,7 +59,7 @@ export type WorkerEvent =
 export type WorkerNotice =
   | { type: 'worker.event'; workerId: string; event: AgentEventInput }
   | { type: 'worker.silent'; workerId: string; lastEventAt?: string | undefined }
-  | { type: 'worker.recovery'; workerId: string; phase: 'started' | 'relaunched' | 'ended'; kind: string; evidence: string; change?: string | undefined; outcome?: RecoveryOutput['outcome']; suggestions: string[]; attempt: number };
+  | { type: 'worker.recovery'; workerId: string; agent: string; phase: 'started' | 'relaunched' | 'ended'; kind: string; evidence: string; change?: string | undefined; outcome?: RecoveryOutput['outcome']; suggestions: string[]; attempt: number };
 
 export interface WorkerOutput {
   workerId: string;
@@ -212,13 +212,14 @@ export const workerMachine = setup({
         id: procId(attempt),
         input: { sessionId: context.sessionId, workerId: context.workerId, agent: context.agent, adapter: context.adapter, attempt, request: event.request, sessionDir: context.sessionDir },
       });
-      enqueue.sendParent({ type: 'worker.recovery', workerId: context.workerId, phase: 'relaunched', kind: context.pendingClassification?.kind ?? 'unknown', evidence: context.pendingClassification?.evidence ?? '', change: event.change, suggestions: [], attempt } satisfies WorkerNotice);
+      enqueue.sendParent({ type: 'worker.recovery', workerId: context.workerId, agent: context.agent, phase: 'relaunched', kind: context.pendingClassification?.kind ?? 'unknown', evidence: context.pendingClassification?.evidence ?? '', change: event.change, suggestions: [], attempt } satisfies WorkerNotice);
     }),
     tellRecoveryEnded: sendParent(({ context, event }): WorkerNotice => {
       const output = (event as unknown as { output: RecoveryOutput }).output;
       return {
         type: 'worker.recovery',
         workerId: context.workerId,
+        agent: context.agent,
         phase: 'ended',
         kind: output.kind,
         evidence: output.evidence,
@@ -231,6 +232,7 @@ export const workerMachine = setup({
     tellRecoveryStarted: sendParent(({ context }): WorkerNotice => ({
       type: 'worker.recovery',
       workerId: context.workerId,
+      agent: context.agent,
       phase: 'started',
       kind: context.pendingClassification?.kind ?? 'unknown',
       evidence: context.pendingClassification?.evidence ?? '',

@@ -79,6 +79,7 @@ export const MockScript = z.strictObject({
   rules: z.array(ScriptRule),
 });
 export type MockScript = z.infer<typeof MockScript>;
+export type MockScriptInput = z.input<typeof MockScript>;
 
 export type ScriptError = { kind: 'script.unreadable' | 'script.syntax' | 'script.invalid'; message: string };
 

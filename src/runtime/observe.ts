@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { InspectionEvent } from 'xstate';
 import type { WorkerNotice } from '../machines/worker.js';
 import type { Store } from '../persistence/types.js';
-import type { TaskBreakdown } from '../protocol/index.js';
+import { RecoveryKind, type TaskBreakdown } from '../protocol/index.js';
 import { describeState } from './narrate.js';
 import type { SessionRecorder } from './recorder.js';
 import type { SessionActor } from './run-session.js';
@@ -114,11 +114,16 @@ export function observeSession(o: {
       if (e.type === 'worker.recovery') {
         const r = e as unknown as Extract<WorkerNotice, { type: 'worker.recovery' }>;
         const outcome = r.phase === 'ended' ? (r.outcome === 'recovered' ? 'recovered' : 'escalated') : 'pending';
+        const kind = RecoveryKind.safeParse(r.kind);
+        if (!kind.success) {
+          log.error({ recovery: r }, 'worker.recovery with an unknown kind: not recorded');
+          return;
+        }
         recorder.recovery({
           id: `${r.workerId}-${r.attempt}-${r.phase}`,
           workerId: r.workerId,
-          agent: r.workerId,
-          kind: r.kind as never,
+          agent: r.agent,
+          kind: kind.data,
           evidence: r.evidence,
           action: r.change ? 'relaunch' : 'escalate',
           ...(r.change ? { change: r.change } : {}),

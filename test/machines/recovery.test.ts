@@ -3,7 +3,7 @@ import { createActor, fromPromise, initialTransition, SimulatedClock } from 'xst
 import type { Classification } from '../../src/machines/events.js';
 import { recoveryMachine, type RecoveryInput, type RecoveryRequest } from '../../src/machines/recovery.js';
 import type { WorkerNotice } from '../../src/machines/worker.js';
-import { classified, ev, exited, failedToLaunch, outsideWorkspace, permissionDenied, spawned, WORKER } from './helpers/fake-agent.js';
+import { AGENT, classified, ev, exited, failedToLaunch, outsideWorkspace, permissionDenied, spawned, WORKER } from './helpers/fake-agent.js';
 import { childOf, recordingParent, sent, settle } from './helpers/recording-parent.js';
 import { MINUTE, startWorker, type WorkerHarness } from './helpers/worker-harness.js';
 
@@ -206,7 +206,7 @@ describe('worker with recovery', () => {
     expect(h.agents.run(1).torndown).toBe(true);
     expect(h.groupWaits).toEqual([{ pid: 4001 }]);
     expect(recoveryNotices(h)).toEqual([
-      { type: 'worker.recovery', workerId: WORKER, phase: 'started', kind: 'path_outside_workspace', evidence: c.evidence, change: '--add-dir /srv/data', suggestions: [], attempt: 1 },
+      { type: 'worker.recovery', workerId: WORKER, agent: AGENT, phase: 'started', kind: 'path_outside_workspace', evidence: c.evidence, change: '--add-dir /srv/data', suggestions: [], attempt: 1 },
     ]);
 
     await settle();
@@ -216,6 +216,7 @@ describe('worker with recovery', () => {
     expect(recoveryNotices(h)[1]).toEqual({
       type: 'worker.recovery',
       workerId: WORKER,
+      agent: AGENT,
       phase: 'relaunched',
       kind: 'path_outside_workspace',
       evidence: c.evidence,
@@ -231,6 +232,7 @@ describe('worker with recovery', () => {
     expect(recoveryNotices(h)[2]).toEqual({
       type: 'worker.recovery',
       workerId: WORKER,
+      agent: AGENT,
       phase: 'ended',
       kind: 'path_outside_workspace',
       evidence: c.evidence,
@@ -360,8 +362,8 @@ describe('worker with recovery', () => {
       escalation: { outcome: 'escalated', kind: 'permission_denied', evidence: c.evidence, suggestions: ['Grant write access to /repo/secret.pem', 'Or exclude the file from the task'], attempts: 0 },
     });
     expect(recoveryNotices(h)).toEqual([
-      { type: 'worker.recovery', workerId: WORKER, phase: 'started', kind: 'permission_denied', evidence: c.evidence, change: undefined, suggestions: ['Grant write access to /repo/secret.pem', 'Or exclude the file from the task'], attempt: 1 },
-      { type: 'worker.recovery', workerId: WORKER, phase: 'ended', kind: 'permission_denied', evidence: c.evidence, change: undefined, outcome: 'escalated', suggestions: ['Grant write access to /repo/secret.pem', 'Or exclude the file from the task'], attempt: 1 },
+      { type: 'worker.recovery', workerId: WORKER, agent: AGENT, phase: 'started', kind: 'permission_denied', evidence: c.evidence, change: undefined, suggestions: ['Grant write access to /repo/secret.pem', 'Or exclude the file from the task'], attempt: 1 },
+      { type: 'worker.recovery', workerId: WORKER, agent: AGENT, phase: 'ended', kind: 'permission_denied', evidence: c.evidence, change: undefined, outcome: 'escalated', suggestions: ['Grant write access to /repo/secret.pem', 'Or exclude the file from the task'], attempt: 1 },
     ]);
   });
 
