@@ -34,14 +34,19 @@ function initRepo(target: string): void {
   git('commit', '-qm', 'Initial commit');
 }
 
+/** An agent entry of orchestrate.config.json for a real CLI talking to the mock provider at `url`. */
+export function mockedAgentConfig(cli: DemoCli, command: string, url: string, homesDir: string): Record<string, unknown> {
+  const setup = mockClientSetup(cli, url);
+  // Its own HOME keeps the run out of the user's CLI settings, sessions and credentials.
+  return { command, args: setup.args, env: setup.env, home: join(homesDir, cli) };
+}
+
 function agentConfig(choice: AgentChoice, files: Pick<DemoFiles, 'dir' | 'scriptPath'>, mockUrl: string | undefined): Record<string, unknown> {
   if (choice.kind === 'fake') {
     return { command: choice.command, env: { FAKE_SCRIPT: files.scriptPath, ...FAKE_KEYS[choice.cli] } };
   }
   if (!mockUrl) throw new Error('a real agent needs the mock provider URL');
-  const setup = mockClientSetup(choice.cli, mockUrl);
-  // Its own HOME keeps the demo out of the user's CLI settings, sessions and credentials.
-  return { command: choice.command, args: setup.args, env: setup.env, home: join(files.dir, 'homes', choice.cli) };
+  return mockedAgentConfig(choice.cli, choice.command, mockUrl, join(files.dir, 'homes'));
 }
 
 /** The demo's repository, the notes directory outside it, and the script. */
