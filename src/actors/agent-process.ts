@@ -1,3 +1,4 @@
+import { launchSpecFor } from '../safety/sandbox.js';
 import { fromCallback } from 'xstate';
 import { getAdapter } from '../agents/registry.js';
 import type { LaunchRequest } from '../agents/types.js';
@@ -45,7 +46,7 @@ export function createAgentProcess(deps: AgentProcessDeps = {}) {
   return fromCallback<AgentProcessCommand, AgentProcessInput, AgentProcessEvent>(({ input, sendBack, receive }) => {
     const adapter = getAdapter(input.adapter);
     const { request } = launchRequest(input, deps);
-    const spec = adapter.buildCommand(request);
+    const spec = launchSpecFor(adapter, request);
     const { workerId, attempt } = input;
     let stopped = false;
     const send = (event: AgentProcessEvent): void => {

@@ -1,3 +1,4 @@
+import { launchSpecFor } from '../safety/sandbox.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromPromise } from 'xstate';
@@ -68,7 +69,7 @@ export function reviewerRun(deps: ReviewerRunDeps) {
           agent: input.reviewer,
           attempt,
           adapter,
-          spec: adapter.buildCommand(request),
+          spec: launchSpecFor(adapter, request),
           sessionDir: deps.sessionDir,
           maxLineBytes: DEFAULT_MAX_LINE_BYTES,
           stderrTailBytes: DEFAULT_STDERR_TAIL_BYTES,

@@ -54,6 +54,11 @@ export interface LaunchRequest {
    * CLI has hooks: every shell command and file access is checked before it runs.
    */
   guard?: { command: string; args: string[] };
+  /**
+   * The OS sandbox the process runs in (bubblewrap): the launch is wrapped after the adapter
+   * built it, with the allowed roots, the directories fixes added and the agent's HOME writable.
+   */
+  sandbox?: { kind: 'bwrap'; bwrap: string; writable: string[] };
 }
 
 /** A file the launcher must write before spawning (settings, schemas). */

@@ -75,6 +75,10 @@ const ConfigObject = z.strictObject({
   safety: SandboxConfig.omit({ limits: true })
     .extend({
       guard: z.boolean().default(true).describe('install `orchestrate guard` as the pre-tool hook of agents that have hooks (Claude Code)'),
+      sandbox: z
+        .enum(['auto', 'bwrap', 'off'])
+        .default('auto')
+        .describe('run every agent process in a bubblewrap sandbox with only the allowed roots and its HOME writable: auto = when bwrap is installed (Linux), bwrap = required'),
     })
     .prefault({}),
   recovery: z.strictObject({ maxAttempts: z.number().int().nonnegative().default(2) }).prefault({}),

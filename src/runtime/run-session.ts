@@ -1,3 +1,4 @@
+import { chooseSandbox } from '../safety/sandbox.js';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createActor, waitFor, type ActorRefFrom, type InspectionEvent, type Snapshot } from 'xstate';
@@ -72,7 +73,7 @@ export interface SessionHandle {
   close(): void;
 }
 
-export type ResumeError = { kind: 'unknown' | 'finished' | 'leased' | 'incompatible' | 'no_snapshot'; message: string };
+export type ResumeError = { kind: 'unknown' | 'finished' | 'leased' | 'incompatible' | 'no_snapshot' | 'sandbox'; message: string };
 
 const WAITING = ['escalated', 'awaitingClarification', 'paused'];
 const LEASE_TTL_MS = 30_000;
@@ -148,6 +149,9 @@ export async function resumeSession(sessionId: string, env: SessionEnv): Promise
 
 async function launch(s: NewSession & { sessionDir: string; startedAt: string }, env: SessionEnv, snapshot: Snapshot<unknown> | undefined): Promise<SessionHandle | ResumeError> {
   const { store } = env;
+  // Checked before the lease: a required sandbox that is missing must not leave a half-started session.
+  const sandbox = chooseSandbox(s.config.safety.sandbox, process.env);
+  if (!sandbox.ok) return { kind: 'sandbox', message: `${sandbox.reason}; install bubblewrap or set safety.sandbox to "auto" or "off"` };
   const owner = leaseOwner();
   const lease = store.acquireLease(s.sessionId, owner, LEASE_TTL_MS, Date.now());
   // A holder on this host whose process is gone (killed orchestrator) does not block a resume.
@@ -170,7 +174,17 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   const trees: { base?: string; last?: string } = git
     ? { base: typeof base === 'string' ? base : await snapshotTree(target), ...(typeof lastReviewed === 'string' ? { last: lastReviewed } : {}) }
     : {};
-  const templates = launchTemplates({ config, sessionId, target, sessionDir, isGitRepo: git, configPath: s.configSource ?? undefined, ...(env.cliEntry ? { cliEntry: env.cliEntry } : {}) });
+  const templates = launchTemplates({
+    config,
+    sessionId,
+    target,
+    sessionDir,
+    isGitRepo: git,
+    configPath: s.configSource ?? undefined,
+    ...(env.cliEntry ? { cliEntry: env.cliEntry } : {}),
+    ...(sandbox.sandbox ? { sandbox: sandbox.sandbox } : {}),
+  });
+  log.info({ sandbox: sandbox.reason }, 'agent sandbox');
   const adapters = Object.fromEntries(Object.entries(config.agents).map(([n, a]) => [n, a.adapter]));
   let plan: TaskBreakdown | undefined;
   const narrate = (e: AgentEventInput): void => {

@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { OrchestrateConfig } from '../config/load.js';
 import type { LaunchTemplate } from '../machines/session-context.js';
 import { reportingMcpServer } from '../reporting/launch.js';
+import type { SandboxSpec } from '../safety/sandbox.js';
 
 export interface TemplateContext {
   config: OrchestrateConfig;
@@ -13,6 +14,8 @@ export interface TemplateContext {
   cliEntry?: string;
   /** The configuration file, so the guard applies the same command lists. */
   configPath?: string | undefined;
+  /** The OS sandbox every agent process runs in (bubblewrap), when there is one. */
+  sandbox?: SandboxSpec;
 }
 
 /** Launch data per configured agent: everything that does not depend on the step. */
@@ -30,6 +33,7 @@ export function launchTemplates(ctx: TemplateContext): Record<string, LaunchTemp
       env: agent.env,
       ...(agent.home ? { home: agent.home } : {}),
       isGitRepo: ctx.isGitRepo,
+      ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
       runningAsRoot: process.getuid?.() === 0,
       ...(ctx.cliEntry && ctx.config.safety.guard
         ? {
