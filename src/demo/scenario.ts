@@ -42,20 +42,20 @@ const verdict = (v: 'approved' | 'concern', summary: string, findings: string[] 
 
 /**
  * The demo session, in the mock provider's (and the fake agents') rule format. `notesFile` is
- * outside every directory the architect may use, so its first look there is refused and the
- * orchestrator's recovery relaunches it with the notes directory included.
+ * outside every directory the architect may use, so its first attempt to read the team notes is
+ * refused and the orchestrator's recovery relaunches it with the notes directory included.
  */
 export function demoScript(notesFile: string): MockScriptInput {
   return {
     description: 'orchestrate demo: plan, implement with a milestone, one concern, a recovery, final approval',
     rules: [
-      // Recovery: the architect first tries to keep notes outside its workspace and is refused.
+      // Recovery: the architect first reads the team notes outside its workspace and is refused.
       {
         match: { kind: 'plan', cli: 'gemini' },
         times: 1,
         respond: {
-          actions: [{ fail: { kind: 'path_outside_workspace', path: notesFile, content: '# planning notes\n' } }],
-          text: 'I could not write my notes outside the workspace.',
+          actions: [{ fail: { kind: 'path_outside_workspace', path: notesFile } }],
+          text: 'I could not read the team notes: they are outside my workspace.',
         },
       },
       { match: { kind: 'plan' }, respond: { text: 'Here is the plan.', structured: PLAN } },

@@ -56,7 +56,7 @@ export function prepareDemo(): Omit<DemoFiles, 'configPath'> {
   initRepo(target);
   mkdirSync(join(dir, 'notes'));
   writeFileSync(join(dir, 'notes', 'README.md'), 'Team notes: keep modules small; every module has a node:test test.\n');
-  const notesFile = join(dir, 'notes', 'plan-notes.md');
+  const notesFile = join(dir, 'notes', 'README.md');
   const scriptPath = join(dir, 'demo-script.json');
   writeFileSync(scriptPath, `${JSON.stringify(demoScript(notesFile), null, 2)}\n`);
   return { dir, target, notesFile, scriptPath };

@@ -67,8 +67,11 @@ export function actionParts(action: ScriptAction, ctx: RenderContext): GeminiPar
     const command = action.fail.command ?? permissionDeniedCommand(action.fail.path ?? DEFAULT_NOEXEC);
     return [shell(command, 'mock: run a file that is not executable')];
   }
-  const path = action.fail.path ?? DEFAULT_OUTSIDE;
-  return [call(WRITE_TOOL, { file_path: absolute(path, ctx.cwd), content: action.fail.content ?? 'mock: written outside the workspace\n' })];
+  const path = absolute(action.fail.path ?? DEFAULT_OUTSIDE, ctx.cwd);
+  // Without content it is a read: plan mode (architect, reviewers) may not write at all, but its
+  // reads outside the workspace meet the same "Path not in workspace" check.
+  if (action.fail.content === undefined) return [call('read_file', { file_path: path })];
+  return [call(WRITE_TOOL, { file_path: path, content: action.fail.content })];
 }
 
 export function todoText(todos: readonly { text: string; status: string }[]): string {

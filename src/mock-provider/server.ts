@@ -4,14 +4,15 @@ import type { AddressInfo } from 'node:net';
 import type { Dialect, DialectRequest } from './dialect.js';
 import { sendJson } from './dialect.js';
 import { MockEngine } from './engine.js';
-import type { MockScript } from './script.js';
+import { MockScript, type MockScriptInput } from './script.js';
 
 /** Claude's requests carry 24 tool schemas and the whole history; far below this in practice. */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const SECRET_HEADERS = new Set(['authorization', 'x-api-key', 'x-goog-api-key', 'cookie']);
 
 export interface MockProviderOptions {
-  script: MockScript;
+  /** Parsed here (defaults filled in), so a script built in code cannot crash the engine. */
+  script: MockScript | MockScriptInput;
   dialects: readonly Dialect[];
   port?: number;
   /** Append every request (secrets redacted) and the step it got to this JSONL file. */
@@ -50,7 +51,7 @@ function redacted(headers: IncomingMessage['headers']): Record<string, unknown> 
 
 /** An HTTP server on 127.0.0.1 that answers the three model APIs from a script. */
 export async function startMockProvider(options: MockProviderOptions): Promise<MockProvider> {
-  const engine = new MockEngine(options.script);
+  const engine = new MockEngine(MockScript.parse(options.script));
   const log = (entry: Record<string, unknown>): void => {
     if (options.requestLog) appendFileSync(options.requestLog, `${JSON.stringify(entry)}\n`);
   };

@@ -103,12 +103,21 @@ describe('rendering steps', () => {
     expect(planTurn(engine, next)).toMatchObject({ kind: 'chunks', chunks: [[{ text: 'end' }]] });
   });
 
-  it('fail kinds: a shell run of a non-executable file, a write outside', () => {
-    const rules = [{ respond: { actions: [{ fail: { kind: 'permission_denied' } }, { fail: { kind: 'path_outside_workspace' } }] } }];
+  it('fail kinds: a shell run of a non-executable file, a read outside, a write outside', () => {
+    const rules = [
+      {
+        respond: {
+          actions: [{ fail: { kind: 'permission_denied' } }, { fail: { kind: 'path_outside_workspace' } }, { fail: { kind: 'path_outside_workspace', content: 'x' } }],
+        },
+      },
+    ];
     const first = turnOf(rules, body(userTurn(HEADER)));
     expect(JSON.stringify(first)).toContain('./noexec.sh; rc=$?');
     const second = turnOf(rules, body(userTurn(HEADER), callTurn('run_shell_command'), resultTurn('run_shell_command')));
-    expect(second).toMatchObject({ chunks: [[{ functionCall: { name: 'write_file', args: { file_path: '/var/tmp/orchestrate-outside/outside.txt' } } }]] });
+    // Without content a read: plan mode may not write at all, but reads meet the same workspace check.
+    expect(second).toMatchObject({ chunks: [[{ functionCall: { name: 'read_file', args: { file_path: '/var/tmp/orchestrate-outside/outside.txt' } } }]] });
+    const third = turnOf(rules, body(userTurn(HEADER), callTurn('run_shell_command'), resultTurn('run_shell_command'), callTurn('read_file'), resultTurn('read_file')));
+    expect(third).toMatchObject({ chunks: [[{ functionCall: { name: 'write_file', args: { content: 'x' } } }]] });
   });
 
   it('final text, structured, both (parseable), error and hang', () => {

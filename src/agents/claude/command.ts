@@ -58,6 +58,16 @@ export function guardSettings(guard: NonNullable<LaunchRequest['guard']>): strin
   return JSON.stringify({ hooks: { PreToolUse: [{ matcher: GUARDED_TOOLS, hooks: [{ type: 'command', command, timeout: 30 }] }] } });
 }
 
+/**
+ * Claude Code 2.1.197 silently leaves out its StructuredOutput tool when the schema declares
+ * `"$schema": ".../draft/2020-12/schema"` (zod's default), and the answer then comes back as
+ * plain text; without the key the tool is offered (seen with the real CLI).
+ */
+export function claudeSchema(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = schema;
+  return rest;
+}
+
 export function buildCommand(request: LaunchRequest): LaunchSpec {
   const args = ['-p', '--output-format', 'stream-json', '--verbose'];
   if (request.mode === 'work') {
@@ -70,7 +80,7 @@ export function buildCommand(request: LaunchRequest): LaunchSpec {
   if (request.guard) args.push('--settings', guardSettings(request.guard), '--include-hook-events');
   const dirs = [...new Set([...request.extraDirs, ...fixDirs(request, 'add-dir')])];
   if (dirs.length > 0) args.push('--add-dir', ...dirs);
-  if (request.outputSchema) args.push('--json-schema', JSON.stringify(request.outputSchema));
+  if (request.outputSchema) args.push('--json-schema', JSON.stringify(claudeSchema(request.outputSchema)));
   // --session-id together with --resume would need --fork-session; resuming keeps the id anyway.
   if (request.resumeSessionId) args.push('--resume', request.resumeSessionId);
   else if (request.presetSessionId) args.push('--session-id', request.presetSessionId);

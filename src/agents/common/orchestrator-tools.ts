@@ -3,8 +3,9 @@ import { draft, isRecord, truncate } from './events.js';
 
 /**
  * The orchestrator's MCP reporting tools, as every CLI shows them in its stream:
- * Claude `mcp__orchestrate__report_milestone`, Gemini `report_milestone` or
- * `orchestrate__report_milestone`, Codex an `mcp_tool_call` item with `tool`.
+ * Claude `mcp__orchestrate__report_milestone`, Gemini 0.61 `mcp_orchestrate_report_milestone`
+ * (older releases `report_milestone` or `orchestrate__report_milestone`), Codex an
+ * `mcp_tool_call` item with `tool`.
  */
 const TOOL_EVENTS: Record<string, AgentEventType> = {
   report_progress: 'progress',
@@ -18,7 +19,7 @@ export const ORCHESTRATOR_MCP_SERVER = 'orchestrate';
 
 export function orchestratorToolName(tool: string): string | undefined {
   // Only our own server's tools count: another MCP server may reuse the names.
-  const prefixes = ['', `mcp__${ORCHESTRATOR_MCP_SERVER}__`, `${ORCHESTRATOR_MCP_SERVER}__`];
+  const prefixes = ['', `mcp__${ORCHESTRATOR_MCP_SERVER}__`, `mcp_${ORCHESTRATOR_MCP_SERVER}_`, `${ORCHESTRATOR_MCP_SERVER}__`];
   for (const prefix of prefixes) {
     if (!tool.startsWith(prefix)) continue;
     const bare = tool.slice(prefix.length);

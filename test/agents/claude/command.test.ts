@@ -240,6 +240,12 @@ describe('claude buildCommand matches the recorded argv', () => {
     const schema = JSON.parse(argv[argv.indexOf('--json-schema') + 1] ?? '{}') as Record<string, unknown>;
     compare('schema', { outputSchema: schema });
   });
+  it('drops the $schema key, which makes Claude Code leave out its StructuredOutput tool', () => {
+    const schema = { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { a: { type: 'string' } } };
+    const spec = buildCommand({ ...base, prompt: 'p', cwd: '/repo', extraDirs: [], outputSchema: schema });
+    const passed = JSON.parse(spec.args[spec.args.indexOf('--json-schema') + 1] ?? '{}') as Record<string, unknown>;
+    expect(passed).toEqual({ type: 'object', properties: { a: { type: 'string' } } });
+  });
   it('resume-1 (--session-id)', () => compare('resume-1', { presetSessionId: '0c1a0de0-0000-4000-8000-00000000c1a0' }));
   it('resume-2 (--resume)', () => compare('resume-2', { resumeSessionId: '0c1a0de0-0000-4000-8000-00000000c1a0' }));
 });

@@ -239,10 +239,14 @@ describe('gemini translate, synthetic lines', () => {
       line({ type: 'tool_use', tool_name: 'orchestrate__report_milestone', tool_id: 'm1', parameters: { summary: 'API done' } }),
       line({ type: 'tool_result', tool_id: 'm1', status: 'success', output: 'recorded' }),
       line({ type: 'tool_use', tool_name: 'report_blocker', tool_id: 'b1', parameters: { reason: 'no DB' } }),
+      // Gemini 0.61's own spelling, seen with the real CLI against the mock provider.
+      line({ type: 'tool_use', tool_name: 'mcp_orchestrate_report_finding', tool_id: 'f1', parameters: { text: 'weak hash' } }),
+      line({ type: 'tool_use', tool_name: 'mcp_other_report_finding', tool_id: 'x1', parameters: { text: 'not ours' } }),
     ]);
-    expect(events.map((e) => [e.type, e.payload.kind, e.payload.text])).toEqual([
+    expect(events.filter((e) => e.payload.kind.startsWith('report.')).map((e) => [e.type, e.payload.kind, e.payload.text])).toEqual([
       ['milestone', 'report.milestone', 'API done'],
       ['blocker', 'report.blocker', 'no DB'],
+      ['finding', 'report.finding', 'weak hash'],
     ]);
   });
 
