@@ -1,4 +1,5 @@
+import { anthropicDialect } from './anthropic.js';
 import type { Dialect } from './dialect.js';
 
 /** Every model API the mock speaks; the server routes a request to the first that accepts it. */
-export const DIALECTS: readonly Dialect[] = [];
+export const DIALECTS: readonly Dialect[] = [anthropicDialect];
