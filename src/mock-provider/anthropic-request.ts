@@ -24,7 +24,7 @@ export const MessagesBody = z.looseObject({
 export type MessagesBody = z.infer<typeof MessagesBody>;
 type Msg = z.infer<typeof Message>;
 
-/** The mock's own tool_use ids start with this, so the history tells its calls apart. */
+/** The mock's tool_use ids start with this, so logs and transcripts show which calls it made. */
 export const MOCK_TOOL_PREFIX = 'toolu_mock_';
 /** The answer tool `--json-schema` adds; calling it is the answer, not an action. */
 export const STRUCTURED_TOOL = 'StructuredOutput';
@@ -78,8 +78,10 @@ function promptIndex(messages: Msg[]): number {
 }
 
 /**
- * Model turns after the prompt that called one of the script's actions. One API answer can
- * come back as several consecutive assistant messages, so a turn ends at the next user message.
+ * Model turns after the prompt that called one of the script's actions. Every tool_use in the
+ * history is the model's, i.e. the mock's (also in a resumed or recorded conversation), so ids
+ * are not checked. One API answer can come back as several consecutive assistant messages, so
+ * a turn ends at the next user message.
  */
 function countActionTurns(messages: Msg[]): number {
   let turns = 0;
@@ -87,7 +89,7 @@ function countActionTurns(messages: Msg[]): number {
   for (const m of messages) {
     if (m.role === 'user') inTurn = false;
     if (m.role !== 'assistant' || inTurn) continue;
-    if (toolUses(m).some((t) => t.id.startsWith(MOCK_TOOL_PREFIX) && t.name !== STRUCTURED_TOOL)) {
+    if (toolUses(m).some((t) => t.name !== STRUCTURED_TOOL)) {
       turns++;
       inTurn = true;
     }
