@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { shellQuote } from '../agents/common/shell-quote.js';
 import type { Step } from './engine.js';
 import type { ScriptAction } from './script.js';
-import { MOCK_TOOL_PREFIX, STRUCTURED_TOOL, type ClaudeRequest } from './anthropic-request.js';
+import { MOCK_TOOL_PREFIX, STRUCTURED_TOOL, WAIT_MCP_TOOL, type ClaudeRequest } from './anthropic-request.js';
 import { randomId, type OutBlock } from './anthropic-stream.js';
 
 export interface Rendered {
@@ -66,6 +66,11 @@ export function renderAction(action: ScriptAction, index: number, req: ClaudeReq
   if ('todos' in action) return todos(req, index, action.todos);
   if ('report' in action) {
     const name = mcpToolName(req.tools, action.report.tool, action.report.name);
+    // The MCP server may still be connecting when the first request goes out (seen in dontAsk
+    // runs): a model would wait for it, so the mock does too, once.
+    if (name === undefined && req.tools.includes(WAIT_MCP_TOOL) && !req.afterMcpWait) {
+      return calls(req, index, [{ name: WAIT_MCP_TOOL, input: { servers: ['orchestrate'] } }]);
+    }
     if (name === undefined) return text(`mock provider: the orchestrator tool ${action.report.tool} is not offered in this run, so it was not called.`);
     return calls(req, index, [{ name, input: action.report.arguments }]);
   }

@@ -28,6 +28,10 @@ type Msg = z.infer<typeof Message>;
 export const MOCK_TOOL_PREFIX = 'toolu_mock_';
 /** The answer tool `--json-schema` adds; calling it is the answer, not an action. */
 export const STRUCTURED_TOOL = 'StructuredOutput';
+/** Offered while an MCP server is still connecting; the mock calls it before a report action. */
+export const WAIT_MCP_TOOL = 'WaitForMcpServers';
+/** Tool calls the mock makes that are not script actions. */
+const NOT_ACTIONS = new Set([STRUCTURED_TOOL, WAIT_MCP_TOOL]);
 
 export interface ClaudeRequest {
   conversation: Conversation;
@@ -39,6 +43,8 @@ export interface ClaudeRequest {
   cwd: string | undefined;
   /** The last model turn called StructuredOutput and this request carries its result. */
   afterStructured: boolean;
+  /** The last model turn called WaitForMcpServers (waiting again would loop). */
+  afterMcpWait: boolean;
   /** Rough token count of the request, for the usage numbers. */
   inputTokens: number;
 }
@@ -89,7 +95,7 @@ function countActionTurns(messages: Msg[]): number {
   for (const m of messages) {
     if (m.role === 'user') inTurn = false;
     if (m.role !== 'assistant' || inTurn) continue;
-    if (toolUses(m).some((t) => t.name !== STRUCTURED_TOOL)) {
+    if (toolUses(m).some((t) => !NOT_ACTIONS.has(t.name))) {
       turns++;
       inTurn = true;
     }
@@ -124,6 +130,7 @@ export function readClaudeRequest(body: unknown): ClaudeRequest | RequestError {
   const after = at < 0 ? messages : messages.slice(at + 1);
   const prompt = at < 0 ? '' : userText(messages[at] as Msg);
   const last = lastAssistant(after);
+  const lastCalled = (name: string): boolean => last !== undefined && toolUses(last).some((t) => t.name === name) && messages.at(-1)?.role === 'user';
   const system = systemText(parsed.data.system);
   return {
     conversation: { cli: 'claude', prompt, actionTurns: countActionTurns(after) },
@@ -131,7 +138,8 @@ export function readClaudeRequest(body: unknown): ClaudeRequest | RequestError {
     stream: parsed.data.stream === true,
     tools: (parsed.data.tools ?? []).map((t) => t.name),
     cwd: cwdOf(system),
-    afterStructured: last !== undefined && toolUses(last).some((t) => t.name === STRUCTURED_TOOL) && messages.at(-1)?.role === 'user',
+    afterStructured: lastCalled(STRUCTURED_TOOL),
+    afterMcpWait: lastCalled(WAIT_MCP_TOOL),
     inputTokens: Math.max(1, Math.ceil((JSON.stringify(messages).length + system.length) / 4)),
   };
 }

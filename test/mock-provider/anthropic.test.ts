@@ -135,7 +135,7 @@ function assemble(events: SseEvent[]): Assembled {
       if (delta.type === 'text_delta') block.text = `${block.text ?? ''}${delta.text ?? ''}`;
       else json[index] = `${json[index] ?? ''}${delta.partial_json ?? ''}`;
     }
-    if (event === 'content_block_stop' && blocks[index]?.type === 'tool_use') (blocks[index]).input = JSON.parse(json[index] ?? '{}');
+    if (event === 'content_block_stop' && blocks[index]?.type === 'tool_use') blocks[index].input = JSON.parse(json[index] ?? '{}');
     if (event === 'message_delta') {
       stopReason = (data.delta as { stop_reason: unknown }).stop_reason;
       output = (data.usage as { output_tokens: number }).output_tokens;
@@ -210,6 +210,23 @@ describe('rendering steps as Messages API streams', () => {
     const missing = await stream(rules);
     expect(missing.stopReason).toBe('end_turn');
     expect(missing.blocks[0]?.text).toMatch(/report_milestone is not offered/);
+  });
+
+  it('report while the MCP server is still connecting → WaitForMcpServers once (not an action), then the tool or text', async () => {
+    const rules = [{ respond: { actions: [{ report: { tool: 'report_progress', arguments: { text: 'half', progress: 50 } } }] } }];
+    const body = headed(['WaitForMcpServers']);
+    const wait = await stream(rules, body);
+    expect(wait.blocks[0]).toMatchObject({ name: 'WaitForMcpServers', input: { servers: ['orchestrate'] } });
+    body.messages.push({ role: 'assistant', content: wait.blocks });
+    body.messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: wait.blocks[0]?.id, content: '{"ready":true}' }] });
+    const connected = structuredClone(body);
+    connected.tools = [...(connected.tools ?? []), { name: 'mcp__orchestrate__report_progress' }];
+    const p = provider as MockProvider;
+    const after = assemble(parseSse(await (await post(p, connected)).text()));
+    expect(after.blocks[0]).toMatchObject({ name: 'mcp__orchestrate__report_progress', input: { text: 'half', progress: 50 } });
+    const stillMissing = assemble(parseSse(await (await post(p, body)).text()));
+    expect(stillMissing.blocks[0]?.text).toMatch(/report_progress is not offered/);
+    expect(p.engine.calls.map((c) => c.actionTurns)).toEqual([0, 0, 0]);
   });
 
   it('todos → TaskCreate per item (Claude 2.1 has no TodoWrite), TodoWrite where offered', async () => {
