@@ -1,5 +1,6 @@
+import { anthropicDialect } from './anthropic.js';
 import type { Dialect } from './dialect.js';
 import { geminiDialect } from './gemini.js';
 
 /** Every model API the mock speaks; the server routes a request to the first that accepts it. */
-export const DIALECTS: readonly Dialect[] = [geminiDialect];
+export const DIALECTS: readonly Dialect[] = [anthropicDialect, geminiDialect];
