@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -213,8 +213,34 @@ function writeLaunchFiles(spec: LaunchSpec): void {
   for (const file of spec.files) {
     if (file.ifMissing && existsSync(file.path)) continue;
     mkdirSync(dirname(file.path), { recursive: true });
-    writeFileSync(file.path, file.content, { mode: 0o600 });
+    const content = file.mergeJsonFrom ? mergedJson(file.mergeJsonFrom, file.content) : file.content;
+    writeFileSync(file.path, content, { mode: 0o600 });
   }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prior = out[key];
+    out[key] = isObject(prior) && isObject(value) ? deepMerge(prior, value) : value;
+  }
+  return out;
+}
+
+/** `content` over the settings in `basePath`; a missing or unreadable base leaves `content` as is. */
+export function mergedJson(basePath: string, content: string): string {
+  let base: unknown;
+  try {
+    base = JSON.parse(readFileSync(basePath, 'utf8'));
+  } catch {
+    // No administrator settings (the usual case), or ones the CLI itself could not read either.
+    return content;
+  }
+  const over: unknown = JSON.parse(content);
+  if (!isObject(base) || !isObject(over)) return content;
+  return `${JSON.stringify(deepMerge(base, over), null, 2)}\n`;
 }
 
 function overflowEvent(unit: { prefix: string; bytes: number }, max: number): AgentEventDraft {

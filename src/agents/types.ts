@@ -67,6 +67,11 @@ export interface LaunchFile {
   content: string;
   /** Never overwrite a file the user already has there. */
   ifMissing?: boolean;
+  /**
+   * A JSON file whose settings this one must keep (e.g. an administrator's system settings that
+   * this file replaces for the launch): the launcher deep-merges `content` over it when it exists.
+   */
+  mergeJsonFrom?: string;
 }
 
 export interface LaunchSpec {

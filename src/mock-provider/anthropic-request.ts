@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Conversation } from './engine.js';
+import { stepsStartAt, type Conversation } from './engine.js';
 
 /**
  * Reading Claude Code's Messages API requests. Loose schemas: the CLI sends many fields the
@@ -127,7 +127,8 @@ export function readClaudeRequest(body: unknown): ClaudeRequest | RequestError {
   }
   const { messages } = parsed.data;
   const at = promptIndex(messages);
-  const after = at < 0 ? messages : messages.slice(at + 1);
+  const start = at < 0 ? at : stepsStartAt(messages.map((m) => (m.role === 'user' ? userText(m) : undefined)), at);
+  const after = start < 0 ? messages : messages.slice(start + 1);
   const prompt = at < 0 ? '' : userText(messages[at] as Msg);
   const last = lastAssistant(after);
   const lastCalled = (name: string): boolean => last !== undefined && toolUses(last).some((t) => t.name === name) && messages.at(-1)?.role === 'user';

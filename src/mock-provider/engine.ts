@@ -43,6 +43,21 @@ export function parseHeader(text: string): Record<string, string> {
   return out;
 }
 
+/**
+ * Where a conversation's step count starts: the earliest of the user texts (oldest first) that
+ * carries the same header as the one at `latest`. A resumed conversation repeats its header in
+ * the resume prompt, and a model continuing "where it left off" counts the steps before it too.
+ */
+export function stepsStartAt(userTexts: readonly (string | undefined)[], latest: number): number {
+  const want = JSON.stringify(parseHeader(userTexts[latest] ?? ''));
+  if (want === '{}') return latest;
+  for (let i = 0; i < latest; i++) {
+    const text = userTexts[i];
+    if (text !== undefined && JSON.stringify(parseHeader(text)) === want) return i;
+  }
+  return latest;
+}
+
 const anyOf = (want: string | string[], have: string | undefined): boolean =>
   have !== undefined && (Array.isArray(want) ? want.includes(have) : want === have);
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Conversation } from './engine.js';
+import { stepsStartAt, type Conversation } from './engine.js';
 
 /**
  * Reading Gemini API requests as Gemini CLI 0.61 sends them (recorded in
@@ -92,7 +92,8 @@ export function conversationOf(request: GenerateContentRequest): Conversation {
   let at = contents.findLastIndex((c) => isUser(c) && userText(c).includes('[orchestrate'));
   if (at === -1) at = contents.findLastIndex((c) => isUser(c) && userText(c).trim().length > 0);
   const prompt = at === -1 ? '' : userText(contents[at] as ContentT);
-  const actionTurns = contents.slice(at + 1).reduce((n, c) => n + (c.role === 'model' ? actionsIn(c) : 0), 0);
+  const start = at === -1 ? at : stepsStartAt(contents.map((c) => (isUser(c) ? userText(c) : undefined)), at);
+  const actionTurns = contents.slice(start + 1).reduce((n, c) => n + (c.role === 'model' ? actionsIn(c) : 0), 0);
   return { cli: 'gemini', prompt, actionTurns };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MockEngine, parseHeader, type Conversation } from '../../src/mock-provider/engine.js';
+import { MockEngine, parseHeader, stepsStartAt, type Conversation } from '../../src/mock-provider/engine.js';
 import { isScriptError, MockScript, parseScript } from '../../src/mock-provider/script.js';
 
 const script = (rules: unknown[]): MockScript => MockScript.parse({ rules });
@@ -86,5 +86,15 @@ describe('parseScript', () => {
     expect(isScriptError(bad) && bad.message).toMatch(/^demo\.json: rules\.0\.respond\.actions\.0/);
     expect(parseScript('rules: [', 'x.yaml')).toMatchObject({ kind: 'script.syntax' });
     expect(parseScript(JSON.stringify({ rules: [{ respond: { error: { status: 200 } } }] }))).toMatchObject({ kind: 'script.invalid' });
+  });
+});
+
+describe('stepsStartAt', () => {
+  it('counts a resumed conversation from the first prompt with the same header', () => {
+    const resumed = ['[orchestrate role=implementer mode=work kind=implement task=t1]\nDo t1.', undefined, undefined, 'The orchestrator was restarted…\n\n[orchestrate role=implementer mode=work kind=implement task=t1]\nDo t1.'];
+    expect(stepsStartAt(resumed, 3)).toBe(0);
+    const nextTask = ['[orchestrate role=implementer mode=work kind=implement task=t1]', undefined, '[orchestrate role=implementer mode=work kind=implement task=t2]'];
+    expect(stepsStartAt(nextTask, 2)).toBe(2);
+    expect(stepsStartAt(['plain', 'plain'], 1)).toBe(1);
   });
 });

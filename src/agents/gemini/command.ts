@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { shellCommandLine } from '../common/shell-quote.js';
 import { fixDirs, hasFix } from '../common/fixes.js';
 import type { LaunchFile, LaunchRequest, LaunchSpec, McpServerSpec } from '../types.js';
 
@@ -43,10 +44,40 @@ export function settingsFile(request: LaunchRequest, home: string): LaunchFile {
   if (request.env?.GOOGLE_GEMINI_BASE_URL !== undefined) {
     settings.security = { auth: { selectedType: 'gemini-api-key' } };
   }
-  if (request.mcpServers && Object.keys(request.mcpServers).length > 0) {
-    settings.mcpServers = mcpSettings(request.mcpServers);
-  }
   return { path: join(home, '.gemini', 'settings.json'), content: `${JSON.stringify(settings, null, 2)}\n`, ifMissing: true };
+}
+
+/** The tools whose input the guard checks: the shell and every file tool. */
+export const GUARDED_TOOLS = 'run_shell_command|write_file|replace|read_file|read_many_files|list_directory|glob|grep_search|search_file_content';
+
+/** The guard as a BeforeTool command hook (exit 2 or a JSON deny refuses the call), with the roots fixes added. */
+export function guardHooks(guard: NonNullable<LaunchRequest['guard']>, extraRoots: readonly string[]): Record<string, unknown> {
+  const command = shellCommandLine([guard.command, ...guard.args, ...extraRoots.flatMap((d) => ['--allow-root', d])]);
+  return { BeforeTool: [{ matcher: GUARDED_TOOLS, hooks: [{ type: 'command', name: 'orchestrate-guard', command, timeout: 30_000 }] }] };
+}
+
+const DEFAULT_SYSTEM_SETTINGS = '/etc/gemini-cli/settings.json';
+
+/**
+ * The orchestrator's part of the settings (reporting server, guard hook) goes into the *system*
+ * scope, which Gemini reads from GEMINI_CLI_SYSTEM_SETTINGS_PATH, so it applies whatever HOME the
+ * agent has and is rewritten on every launch; the administrator's own system settings are merged
+ * in, and their system defaults stay where they were.
+ */
+function systemSettings(request: LaunchRequest): { file: LaunchFile; env: Record<string, string> } | undefined {
+  const settings: Record<string, unknown> = {};
+  if (request.mcpServers && Object.keys(request.mcpServers).length > 0) settings.mcpServers = mcpSettings(request.mcpServers);
+  if (request.guard) settings.hooks = guardHooks(request.guard, fixDirs(request, 'include-directories'));
+  if (Object.keys(settings).length === 0) return undefined;
+  const original = request.env?.GEMINI_CLI_SYSTEM_SETTINGS_PATH ?? DEFAULT_SYSTEM_SETTINGS;
+  const path = join(request.workspace, 'gemini', `system-settings-${request.role}-${request.mode}.json`);
+  return {
+    file: { path, content: `${JSON.stringify(settings, null, 2)}\n`, mergeJsonFrom: original },
+    env: {
+      GEMINI_CLI_SYSTEM_SETTINGS_PATH: path,
+      GEMINI_CLI_SYSTEM_DEFAULTS_PATH: request.env?.GEMINI_CLI_SYSTEM_DEFAULTS_PATH ?? join(dirname(original), 'system-defaults.json'),
+    },
+  };
 }
 
 function approvalArgs(request: LaunchRequest): string[] {
@@ -79,7 +110,9 @@ export function buildCommand(request: LaunchRequest): LaunchSpec {
     env.GEMINI_CLI_HOME = request.home;
     files.push(settingsFile(request, request.home));
   }
-  Object.assign(env, request.env);
+  const system = systemSettings(request);
+  if (system) files.push(system.file);
+  Object.assign(env, request.env, system?.env ?? {});
 
   return {
     command: request.command ?? GEMINI_BINARY,

@@ -243,7 +243,7 @@ describe('gemini translate, synthetic lines', () => {
       line({ type: 'tool_use', tool_name: 'mcp_orchestrate_report_finding', tool_id: 'f1', parameters: { text: 'weak hash' } }),
       line({ type: 'tool_use', tool_name: 'mcp_other_report_finding', tool_id: 'x1', parameters: { text: 'not ours' } }),
     ]);
-    expect(events.filter((e) => e.payload.kind.startsWith('report.')).map((e) => [e.type, e.payload.kind, e.payload.text])).toEqual([
+    expect(events.filter((e) => (e.payload.kind ?? '').startsWith('report.')).map((e) => [e.type, e.payload.kind, e.payload.text])).toEqual([
       ['milestone', 'report.milestone', 'API done'],
       ['blocker', 'report.blocker', 'no DB'],
       ['finding', 'report.finding', 'weak hash'],
