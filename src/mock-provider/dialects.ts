@@ -1,4 +1,5 @@
 import type { Dialect } from './dialect.js';
+import { responsesDialect } from './responses.js';
 
 /** Every model API the mock speaks; the server routes a request to the first that accepts it. */
-export const DIALECTS: readonly Dialect[] = [];
+export const DIALECTS: readonly Dialect[] = [responsesDialect];
