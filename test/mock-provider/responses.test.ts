@@ -251,9 +251,8 @@ describe('the dialect over HTTP (startMockProvider + fetch)', () => {
     provider = await startMockProvider({ script: script({ rules: [{ respond: { text: 'never', behavior: 'hang' } }] }), dialects: DIALECTS });
     const abort = new AbortController();
     const res = await fetch(`${provider.url}/v1/responses`, { method: 'POST', body: JSON.stringify(codeBody), signal: abort.signal });
-    const reader = res.body!.getReader();
-    const chunk: Uint8Array | undefined = (await reader.read()).value;
-    const first = new TextDecoder().decode(chunk);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
     expect(first).toContain('response.created');
     const more = await Promise.race([reader.read().then(() => 'data'), new Promise((r) => setTimeout(() => r('waiting'), 300))]);
     expect(more).toBe('waiting');
