@@ -73,11 +73,29 @@ const notOffered = (tool: string): OutputItem =>
 
 type Report = Extract<ScriptAction, { report: unknown }>['report'];
 
+/** How often the mock looks for the MCP tools (about every MCP_WAIT_MS) before it gives up. */
+export const MAX_MCP_WAITS = 10;
+export const MCP_WAIT_MS = 500;
+
+export const isWait = (item: OutputItem): boolean => item.type !== 'message' && item.call_id.startsWith('call_mocksearch_');
+
+/** A preparatory call that plays no step: its id says which step it prepares. */
+function waitItem(request: ResponsesRequest, step: number, report: Report): OutputItem {
+  const call_id = `call_mocksearch_${step}_${hex(6)}`;
+  if (request.mode === 'code') {
+    const input = 'text("mock provider: waiting for the MCP tools");\n';
+    return { type: 'custom_tool_call', id: `ctc_${hex()}`, call_id, name: 'exec', namespace: 'functions', input, status: 'completed' };
+  }
+  return { type: 'tool_search_call', id: `ts_${hex()}`, call_id, execution: 'client', arguments: { query: `orchestrate ${report.tool}`, limit: 8 }, status: 'completed' };
+}
+
 /**
- * Codex defers MCP tools. Code mode reaches them as `tools.mcp__orchestrate__<tool>` inside
- * `exec`; classic mode first searches (`tool_search`), then calls `<tool>` in namespace
- * `mcp__orchestrate`. The first request of a turn cannot show them yet: Codex starts MCP
- * servers in the background and names the namespaces later in a developer message.
+ * Codex defers MCP tools and starts MCP servers in the background; a developer message names
+ * their namespaces once they are up (`mcp__orchestrate`). Until then the mock waits: code mode
+ * with an empty `exec`, classic mode with `tool_search`, which also loads the namespace (the
+ * dialect paces repeated waits, see MCP_WAIT_MS). Then
+ * code mode calls `tools.mcp__orchestrate__<tool>` inside `exec`, and classic mode calls
+ * `<tool>` in namespace `mcp__orchestrate`.
  */
 function reportItem(request: ResponsesRequest, report: Report, step: number): OutputItem {
   const { namespaces, searched, canSearch } = request.mcp;
@@ -85,15 +103,13 @@ function reportItem(request: ResponsesRequest, report: Report, step: number): Ou
   const flat = findTool(request, report.tool);
   if (flat) return callItem(request, step, { tool: flat, input: report.arguments, freeform: false });
   const known = namespaces.includes(ORCHESTRATE_NAMESPACE);
-  if (request.mode === 'code') {
-    if (namespaces.length > 0 && !known) return notOffered(report.tool);
-    return callItem(request, step, { tool: `${ORCHESTRATE_NAMESPACE}__${report.tool}`, input: report.arguments, freeform: false });
+  const waits = searched.filter((s) => s === step).length;
+  if (known) {
+    if (request.mode === 'code') return callItem(request, step, { tool: `${ORCHESTRATE_NAMESPACE}__${report.tool}`, input: report.arguments, freeform: false });
+    return callItem(request, step, { tool: report.tool, namespace: ORCHESTRATE_NAMESPACE, input: report.arguments, freeform: false });
   }
-  if (known) return callItem(request, step, { tool: report.tool, namespace: ORCHESTRATE_NAMESPACE, input: report.arguments, freeform: false });
-  if (canSearch && !searched.includes(step)) {
-    const query = `orchestrate ${report.tool}`;
-    return { type: 'tool_search_call', id: `ts_${hex()}`, call_id: `call_mocksearch_${step}_${hex(6)}`, execution: 'client', arguments: { query, limit: 8 }, status: 'completed' };
-  }
+  if (namespaces.length > 0 && waits > 0) return notOffered(report.tool);
+  if ((request.mode === 'code' || canSearch) && waits < MAX_MCP_WAITS) return waitItem(request, step, report);
   return notOffered(report.tool);
 }
 

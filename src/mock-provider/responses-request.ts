@@ -65,7 +65,7 @@ export interface ResponsesRequest {
 export interface McpView {
   /** Namespaces such as `mcp__orchestrate` that Codex says are loaded or deferred. */
   namespaces: string[];
-  /** Script steps for which the mock already searched (`call_mocksearch_<step>_…`). */
+  /** The step of each wait or search the mock made since the prompt (`call_mocksearch_<step>_…`). */
   searched: number[];
   /** The classic `tool_search` tool is offered. */
   canSearch: boolean;
@@ -169,7 +169,7 @@ function mcpOf(body: ResponsesBody, items: InputItem[], from: number): McpView {
       const block = /<tools>\n(?:Added )?[Dd]eferred tool namespaces:\n([\s\S]*?)<\/tools>/.exec(textOf(item))?.[1] ?? '';
       for (const m of block.matchAll(/^- (\S+)$/gm)) if (m[1]) namespaces.add(m[1]);
     }
-    const search = i > from && item.type === 'tool_search_call' ? OWN_SEARCH.exec(item.call_id ?? '') : null;
+    const search = i > from && CALL_TYPES.has(item.type ?? '') ? OWN_SEARCH.exec(item.call_id ?? '') : null;
     if (search?.[1] !== undefined) searched.push(Number(search[1]));
   }
   return { namespaces: [...namespaces], searched, canSearch: (body.tools ?? []).some((t) => t.type === 'tool_search') };

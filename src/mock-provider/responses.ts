@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Dialect } from './dialect.js';
-import { sendJson, startSse } from './dialect.js';
+import { sendJson, sleep, startSse } from './dialect.js';
 import type { MockEngine, Step } from './engine.js';
-import { canPlayTodos, stepItems } from './responses-render.js';
+import { canPlayTodos, isWait, MCP_WAIT_MS, stepItems } from './responses-render.js';
 import { isRequestError, readResponsesRequest, type ResponsesRequest } from './responses-request.js';
 import { createdEvents, newResponse, responseEvents, usageFor, writeEvents } from './responses-stream.js';
 
@@ -49,6 +49,8 @@ export const responsesDialect: Dialect = {
     startSse(res, { 'x-request-id': requestId() });
     if (step.kind === 'final' && step.hang) return writeEvents(res, createdEvents(response), { delayMs: step.delayMs, hang: true });
     const items = stepItems(read, step);
+    // Codex answers a wait at once; pacing them here gives a slow MCP server time to start.
+    if (read.mcp.searched.length > 0 && items.some(isWait)) await sleep(MCP_WAIT_MS);
     await writeEvents(res, responseEvents(response, items, usageFor(read.inputChars, items)), { delayMs: step.delayMs, hang: false });
   },
 };

@@ -133,6 +133,15 @@ describe.each([
     expect(p.engine.calls.filter((c) => c.step === 'action').length).toBeGreaterThanOrEqual(3);
   });
 
+  it('a report as the very first action reaches the MCP server (the mock waits while it starts)', async () => {
+    const p = await mock([{ respond: { actions: [{ report: { tool: 'report_progress', arguments: { text: 'starting', progress: 5 } } }], text: 'Reported.' } }]);
+    const { run, reportLog } = await launch(p, { prompt: implement('Report first'), extraArgs });
+    expectSuccess(run);
+    expect(completed(run, 'mcp_tool_call')).toMatchObject([{ server: 'orchestrate', tool: 'report_progress', status: 'completed' }]);
+    expect(JSON.parse(readFileSync(reportLog, 'utf8').trim())).toMatchObject({ tool: 'report_progress', arguments: { text: 'starting', progress: 5 } });
+    expect(lastMessage(run)).toBe('Reported.');
+  });
+
   it('a permission_denied failure is a real failed command', async () => {
     const p = await mock([{ respond: { actions: [{ fail: { kind: 'permission_denied' } }], text: 'It failed.' } }]);
     const cwd = gitRepo();

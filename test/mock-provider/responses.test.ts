@@ -154,18 +154,26 @@ describe('rendering steps', () => {
     expect(h?.type === 'function_call' && (JSON.parse(h.arguments) as { cmd: string }).cmd).toBe("mkdir -p \"$(dirname 'a b.txt')\" && cat > 'a b.txt' <<'MOCK_EOF'\nx\nMOCK_EOF");
   });
 
-  it('report: tools.mcp__orchestrate__<tool> in code mode; tool_search, then the namespaced function, in classic mode', () => {
+  it('report: waits for the deferred MCP tools, then tools.mcp__orchestrate__<tool> (code) or the namespaced function (classic)', () => {
     const report = { report: { tool: 'report_milestone', arguments: { text: 'done' } } };
-    const [c] = stepItems(code, action(report));
+    const mcp = (r: ResponsesRequest, namespaces: string[], searched: number[] = []): ResponsesRequest => ({ ...r, mcp: { ...r.mcp, namespaces, searched } });
+    const [wait] = stepItems(code, action(report, 1));
+    expect(wait).toMatchObject({ type: 'custom_tool_call', name: 'exec', call_id: expect.stringMatching(/^call_mocksearch_1_/) as unknown });
+    expect(wait?.type === 'custom_tool_call' && wait.input).toContain('waiting for the MCP tools');
+    const [c] = stepItems(read(bodies('mcp-codemode')[1]), action(report));
     expect(c?.type === 'custom_tool_call' && c.input).toBe('const r = await tools.mcp__orchestrate__report_milestone({"text":"done"});\ntext(r);\n');
     const [search] = stepItems(classic, action(report, 1));
     expect(search).toMatchObject({ type: 'tool_search_call', execution: 'client', call_id: expect.stringMatching(/^call_mocksearch_1_/) as unknown });
-    const loaded = { ...classic, mcp: { ...classic.mcp, namespaces: ['mcp__orchestrate'] } };
-    expect(stepItems(loaded, action(report))[0]).toMatchObject({ type: 'function_call', name: 'report_milestone', namespace: 'mcp__orchestrate', arguments: '{"text":"done"}' });
-    const searched = { ...classic, mcp: { ...classic.mcp, searched: [0] } };
-    expect(stepItems(searched, action(report))[0]).toMatchObject({ type: 'message' });
-    const otherServer = { ...code, mcp: { ...code.mcp, namespaces: ['mcp__other'] } };
-    expect(JSON.stringify(stepItems(otherServer, action(report)))).toContain('is not offered');
+    expect(stepItems(mcp(classic, ['mcp__orchestrate']), action(report))[0]).toMatchObject({
+      type: 'function_call',
+      name: 'report_milestone',
+      namespace: 'mcp__orchestrate',
+      arguments: '{"text":"done"}',
+    });
+    expect(stepItems(mcp(classic, [], [0]), action(report))[0]).toMatchObject({ type: 'tool_search_call' });
+    expect(JSON.stringify(stepItems(mcp(classic, [], Array<number>(10).fill(0)), action(report)))).toContain('is not offered');
+    expect(JSON.stringify(stepItems(mcp(code, ['mcp__other'], [0]), action(report)))).toContain('is not offered');
+    expect(stepItems(code, action({ report: { ...report.report, name: 'custom_tool' } }))[0]).toMatchObject({ input: expect.stringContaining('tools.custom_tool(') as unknown });
   });
 
   it('fail: running the non-executable path, writing outside the workspace', () => {
