@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Conversation } from './engine.js';
+import { stepsStartAt, type Conversation } from './engine.js';
 
 /**
  * Reading a Codex `POST /v1/responses` body. Codex sends dozens of fields that the mock does
@@ -189,7 +189,7 @@ export function readResponsesRequest(body: unknown): ResponsesRequest | RequestE
   const cwd = cwdOf(items);
   return {
     model: data.model ?? 'mock-model',
-    conversation: { cli: 'codex', prompt, actionTurns: at >= 0 ? countActionTurns(items, at) : 0 },
+    conversation: { cli: 'codex', prompt, actionTurns: at >= 0 ? countActionTurns(items, stepsStartAt(items.map((i) => (isMessage(i, 'user') ? textOf(i) : undefined)), at)) : 0 },
     mode: tools.mode,
     toolNames: tools.names,
     wantsJson: data.text?.format?.type === 'json_schema',

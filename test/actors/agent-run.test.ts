@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AgentRun, rawPathOf, type AgentRunExit } from '../../src/actors/agent-run.js';
+import { AgentRun, mergedJson, rawPathOf, type AgentRunExit } from '../../src/actors/agent-run.js';
 import { getAdapter, type AdapterName } from '../../src/agents/registry.js';
 import type { LaunchRequest } from '../../src/agents/types.js';
 import { AgentEventInput } from '../../src/protocol/index.js';
@@ -188,5 +188,18 @@ describe('AgentRun with fake agents', () => {
     const [launch] = readLaunches(argvFile);
     expect(launch?.stdin).toBe(prompt);
     expect(launch?.argv).not.toContain(prompt);
+  });
+});
+
+describe('mergedJson (launch files that keep existing settings)', () => {
+  it('deep-merges ours over the base file; a missing or broken base leaves ours as is', () => {
+    const dir = tempDir('merge-');
+    const base = join(dir, 'admin.json');
+    writeFileSync(base, JSON.stringify({ telemetry: { enabled: false, target: 'local' }, hooks: { AfterTool: [1] }, tools: { sandbox: true } }));
+    const ours = JSON.stringify({ hooks: { BeforeTool: [2] }, telemetry: { enabled: true } });
+    expect(JSON.parse(mergedJson(base, ours))).toEqual({ telemetry: { enabled: true, target: 'local' }, hooks: { AfterTool: [1], BeforeTool: [2] }, tools: { sandbox: true } });
+    expect(mergedJson(join(dir, 'missing.json'), ours)).toBe(ours);
+    writeFileSync(join(dir, 'broken.json'), '{not json');
+    expect(mergedJson(join(dir, 'broken.json'), ours)).toBe(ours);
   });
 });

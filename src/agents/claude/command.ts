@@ -53,8 +53,9 @@ export function needsSandboxEnv(request: LaunchRequest): boolean {
 export const GUARDED_TOOLS = 'Bash|Write|Edit|MultiEdit|NotebookEdit|Read|Glob|Grep';
 
 /** Settings that install the guard as a PreToolUse hook (exit 2 = the tool call is refused). */
-export function guardSettings(guard: NonNullable<LaunchRequest['guard']>): string {
-  const command = shellCommandLine([guard.command, ...guard.args]);
+export function guardSettings(guard: NonNullable<LaunchRequest['guard']>, extraRoots: readonly string[] = []): string {
+  // Directories a recovery added are allowed by the guard too, or the relaunch would still be refused.
+  const command = shellCommandLine([guard.command, ...guard.args, ...extraRoots.flatMap((d) => ['--allow-root', d])]);
   return JSON.stringify({ hooks: { PreToolUse: [{ matcher: GUARDED_TOOLS, hooks: [{ type: 'command', command, timeout: 30 }] }] } });
 }
 
@@ -77,7 +78,7 @@ export function buildCommand(request: LaunchRequest): LaunchSpec {
   }
   args.push('--strict-mcp-config', '--mcp-config', mcpConfig(request));
   // Hook events in the stream make refused tool calls visible as events.
-  if (request.guard) args.push('--settings', guardSettings(request.guard), '--include-hook-events');
+  if (request.guard) args.push('--settings', guardSettings(request.guard, fixDirs(request, 'add-dir')), '--include-hook-events');
   const dirs = [...new Set([...request.extraDirs, ...fixDirs(request, 'add-dir')])];
   if (dirs.length > 0) args.push('--add-dir', ...dirs);
   if (request.outputSchema) args.push('--json-schema', JSON.stringify(claudeSchema(request.outputSchema)));

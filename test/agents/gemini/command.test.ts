@@ -12,6 +12,9 @@ const base: LaunchRequest = {
   extraDirs: ['/ws', '/orch'],
 };
 
+const systemOf = (spec: ReturnType<typeof buildCommand>): Record<string, unknown> =>
+  JSON.parse(spec.files.find((f) => f.path.includes('system-settings'))?.content ?? '{}') as Record<string, unknown>;
+
 const settingsOf = (spec: ReturnType<typeof buildCommand>): Record<string, unknown> => {
   const file = spec.files.find((f) => f.path.endsWith('/.gemini/settings.json'));
   expect(file?.ifMissing).toBe(true);
@@ -75,7 +78,7 @@ describe('gemini buildCommand', () => {
     });
   });
 
-  it('settings: selectedType with a base URL, mcpServers in Gemini format', () => {
+  it('settings: selectedType with a base URL in the HOME; mcpServers in Gemini format in the system settings', () => {
     const spec = buildCommand({
       ...base,
       home: '/h',
@@ -84,10 +87,33 @@ describe('gemini buildCommand', () => {
     });
     const settings = settingsOf(spec);
     expect(settings.security).toEqual({ auth: { selectedType: 'gemini-api-key' } });
-    expect(settings.mcpServers).toEqual({
+    expect(settings.mcpServers).toBeUndefined();
+    const system = systemOf(spec);
+    expect(system.mcpServers).toEqual({
       orchestrate: { command: 'node', args: ['mcp.js'], env: { A: '1' } },
       other: { command: 'x', args: [] },
     });
+  });
+
+  it('the guard: a BeforeTool hook over the shell and file tools, in system settings that keep the administrator ones', () => {
+    const spec = buildCommand({
+      ...base,
+      guard: { command: '/usr/bin/node', args: ['/o/cli.js', 'guard', '--allow-root', '/repo'] },
+      fixes: [{ kind: 'include-directories', dirs: ['/data'] }],
+    });
+    const file = spec.files.find((f) => f.path.includes('system-settings'));
+    expect(file?.path).toBe('/ws/gemini/system-settings-implementer-work.json');
+    expect(file?.mergeJsonFrom).toBe('/etc/gemini-cli/settings.json');
+    expect(file?.ifMissing).toBeUndefined();
+    expect(spec.env).toMatchObject({
+      GEMINI_CLI_SYSTEM_SETTINGS_PATH: '/ws/gemini/system-settings-implementer-work.json',
+      GEMINI_CLI_SYSTEM_DEFAULTS_PATH: '/etc/gemini-cli/system-defaults.json',
+    });
+    const hooks = systemOf(spec).hooks as { BeforeTool: { matcher: string; hooks: { command: string }[] }[] };
+    const [entry] = hooks.BeforeTool;
+    expect(entry?.matcher.split('|')).toEqual(expect.arrayContaining(['run_shell_command', 'write_file', 'replace', 'read_file']));
+    // A directory a recovery added is allowed by the guard too, or the relaunch would still be refused.
+    expect(entry?.hooks[0]?.command).toBe("/usr/bin/node /o/cli.js guard --allow-root /repo --allow-root /data");
   });
 
   it('env: request.env wins over adapter defaults', () => {
