@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -209,13 +209,29 @@ export function rawPathOf(sessionDir: string, workerId: string, attempt: number,
   return join(sessionDir, 'raw', `${workerId.replace(/[^A-Za-z0-9_.-]/g, '_')}-${attempt}-${agent}`);
 }
 
-function writeLaunchFiles(spec: LaunchSpec): void {
+export function writeLaunchFiles(spec: LaunchSpec): void {
   for (const file of spec.files) {
+    if (file.linkTo !== undefined) {
+      linkOnce(file.path, file.linkTo);
+      continue;
+    }
     if (file.ifMissing && existsSync(file.path)) continue;
     mkdirSync(dirname(file.path), { recursive: true });
-    const content = file.mergeJsonFrom ? mergedJson(file.mergeJsonFrom, file.content) : file.content;
+    const content = file.mergeJsonFrom || file.jsonDefaults ? mergedJson(file.mergeJsonFrom, file.content, file.jsonDefaults) : file.content;
     writeFileSync(file.path, content, { mode: 0o600 });
   }
+}
+
+function linkOnce(path: string, target: string): void {
+  if (!existsSync(target)) return;
+  try {
+    lstatSync(path);
+    return;
+  } catch {
+    // Not there yet: make the link.
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  symlinkSync(target, path);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -229,18 +245,22 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
   return out;
 }
 
-/** `content` over the settings in `basePath`; a missing or unreadable base leaves `content` as is. */
-export function mergedJson(basePath: string, content: string): string {
-  let base: unknown;
+function readJsonObject(path: string | undefined): Record<string, unknown> {
+  if (path === undefined) return {};
   try {
-    base = JSON.parse(readFileSync(basePath, 'utf8'));
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return isObject(value) ? value : {};
   } catch {
-    // No administrator settings (the usual case), or ones the CLI itself could not read either.
-    return content;
+    // No settings there yet (the usual case), or ones the CLI itself could not read either.
+    return {};
   }
+}
+
+/** `defaults`, then the settings in `basePath`, then `content`, each deep-merged over the one before. */
+export function mergedJson(basePath: string | undefined, content: string, defaults: Record<string, unknown> = {}): string {
   const over: unknown = JSON.parse(content);
-  if (!isObject(base) || !isObject(over)) return content;
-  return `${JSON.stringify(deepMerge(base, over), null, 2)}\n`;
+  if (!isObject(over)) return content;
+  return `${JSON.stringify(deepMerge(deepMerge(defaults, readJsonObject(basePath)), over), null, 2)}\n`;
 }
 
 function overflowEvent(unit: { prefix: string; bytes: number }, max: number): AgentEventDraft {

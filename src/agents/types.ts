@@ -68,10 +68,14 @@ export interface LaunchFile {
   /** Never overwrite a file the user already has there. */
   ifMissing?: boolean;
   /**
-   * A JSON file whose settings this one must keep (e.g. an administrator's system settings that
-   * this file replaces for the launch): the launcher deep-merges `content` over it when it exists.
+   * A JSON settings file this one is based on (the user's own settings, or the previous version
+   * of this file): the launcher writes `jsonDefaults`, then that file's settings, then `content`,
+   * each deep-merged over the one before. A missing or unreadable file is skipped.
    */
   mergeJsonFrom?: string;
+  jsonDefaults?: Record<string, unknown>;
+  /** Instead of content: a symbolic link to this path, made only when it exists and `path` does not. */
+  linkTo?: string;
 }
 
 export interface LaunchSpec {

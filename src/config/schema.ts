@@ -74,7 +74,7 @@ const ConfigObject = z.strictObject({
   // Limits live at the top level (one place), so the sandbox section is the rest of SandboxConfig.
   safety: SandboxConfig.omit({ limits: true })
     .extend({
-      guard: z.boolean().default(true).describe('install `orchestrate guard` as the pre-tool hook of agents that have hooks (Claude Code)'),
+      guard: z.boolean().default(true).describe('install `orchestrate guard` as the pre-tool hook of agents that have hooks (Claude Code PreToolUse, Gemini CLI BeforeTool)'),
       sandbox: z
         .enum(['auto', 'bwrap', 'off'])
         .default('auto')

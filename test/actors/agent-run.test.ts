@@ -192,14 +192,20 @@ describe('AgentRun with fake agents', () => {
 });
 
 describe('mergedJson (launch files that keep existing settings)', () => {
-  it('deep-merges ours over the base file; a missing or broken base leaves ours as is', () => {
+  it('defaults under the base file, ours over it; a missing or broken base is skipped', () => {
     const dir = tempDir('merge-');
-    const base = join(dir, 'admin.json');
-    writeFileSync(base, JSON.stringify({ telemetry: { enabled: false, target: 'local' }, hooks: { AfterTool: [1] }, tools: { sandbox: true } }));
-    const ours = JSON.stringify({ hooks: { BeforeTool: [2] }, telemetry: { enabled: true } });
-    expect(JSON.parse(mergedJson(base, ours))).toEqual({ telemetry: { enabled: true, target: 'local' }, hooks: { AfterTool: [1], BeforeTool: [2] }, tools: { sandbox: true } });
-    expect(mergedJson(join(dir, 'missing.json'), ours)).toBe(ours);
+    const base = join(dir, 'user.json');
+    writeFileSync(base, JSON.stringify({ telemetry: { enabled: true, target: 'local' }, hooks: { AfterTool: [1] }, tools: { sandbox: true } }));
+    const ours = JSON.stringify({ hooks: { BeforeTool: [2] } });
+    const defaults = { telemetry: { enabled: false }, general: { enableAutoUpdate: false } };
+    expect(JSON.parse(mergedJson(base, ours, defaults))).toEqual({
+      telemetry: { enabled: true, target: 'local' },
+      general: { enableAutoUpdate: false },
+      hooks: { AfterTool: [1], BeforeTool: [2] },
+      tools: { sandbox: true },
+    });
+    expect(JSON.parse(mergedJson(join(dir, 'missing.json'), ours, defaults))).toEqual({ ...defaults, hooks: { BeforeTool: [2] } });
     writeFileSync(join(dir, 'broken.json'), '{not json');
-    expect(mergedJson(join(dir, 'broken.json'), ours)).toBe(ours);
+    expect(JSON.parse(mergedJson(join(dir, 'broken.json'), ours))).toEqual({ hooks: { BeforeTool: [2] } });
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { writeLaunchFiles } from '../../src/actors/agent-run.js';
 import { buildCommand } from '../../src/agents/gemini/command.js';
 import type { LaunchRequest } from '../../src/agents/types.js';
 import { parseAnswer } from '../../src/machines/plan.js';
@@ -32,6 +33,7 @@ interface Launch {
   mcpServers?: LaunchRequest['mcpServers'];
   resumeSessionId?: string;
   presetSessionId?: string;
+  guard?: LaunchRequest['guard'];
 }
 
 interface Run extends CliRun {
@@ -59,12 +61,9 @@ async function run(rules: unknown[], launch: Launch): Promise<Run> {
       ...(launch.mcpServers ? { mcpServers: launch.mcpServers } : {}),
       ...(launch.resumeSessionId ? { resumeSessionId: launch.resumeSessionId } : {}),
       ...(launch.presetSessionId ? { presetSessionId: launch.presetSessionId } : {}),
+      ...(launch.guard ? { guard: launch.guard } : {}),
     });
-    for (const file of spec.files) {
-      if (file.ifMissing && existsSync(file.path)) continue;
-      mkdirSync(dirname(file.path), { recursive: true });
-      writeFileSync(file.path, file.content);
-    }
+    writeLaunchFiles(spec);
     const started = Date.now();
     const result = await runRealCli('gemini', spec.args, { url: provider.url, cwd: launch.cwd, home: launch.home, env: spec.env });
     const ms = Date.now() - started;
@@ -290,17 +289,13 @@ describe('Gemini CLI against the mock provider', () => {
     expect(second.requests.map((q) => q.path).filter((p) => p.endsWith(':generateContent')).length).toBeGreaterThanOrEqual(1);
   });
 
-  it('a BeforeTool hook in the HOME settings (orchestrate guard) refuses a scripted rm -rf', async () => {
+  it("the adapter's guard wiring (a BeforeTool hook in its Gemini settings) refuses a scripted rm -rf", async () => {
     expect(existsSync(CLI_ENTRY), 'run `npm run build` first').toBe(true);
     const ws = workspace();
     mkdirSync(join(ws.cwd, 'victim'));
     writeFileSync(join(ws.cwd, 'victim', 'keep.txt'), 'keep\n');
-    const settingsPath = join(ws.home, '.gemini', 'settings.json');
-    const settings = JSON.parse(readFileSync(settingsPath, 'utf8')) as Record<string, unknown>;
-    const guard = `'${process.execPath}' '${CLI_ENTRY}' guard --allow-root '${ws.cwd}'`;
-    settings.hooks = { BeforeTool: [{ matcher: 'run_shell_command|write_file|replace', hooks: [{ type: 'command', name: 'orchestrate-guard', command: guard, timeout: 30_000 }] }] };
-    writeFileSync(settingsPath, JSON.stringify(settings));
-    const r = await run([{ respond: { actions: [{ shell: 'rm -rf victim' }, { shell: 'echo after > after.txt' }], text: 'Hook test done.' } }], { ...ws, prompt: 'clean up', extraArgs: PINNED });
+    const guard = { command: process.execPath, args: [CLI_ENTRY, 'guard', '--allow-root', ws.cwd] };
+    const r = await run([{ respond: { actions: [{ shell: 'rm -rf victim' }, { shell: 'echo after > after.txt' }], text: 'Hook test done.' } }], { ...ws, prompt: 'clean up', extraArgs: PINNED, guard });
     expect(r.exitCode, explain(r)).toBe(0);
     const [blocked, allowed] = byType(r, 'tool_result');
     expect(blocked).toMatchObject({ status: 'error', error: { type: 'policy_violation' } });

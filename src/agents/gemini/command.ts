@@ -1,4 +1,5 @@
-import { dirname, join } from 'node:path';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { shellCommandLine } from '../common/shell-quote.js';
 import { fixDirs, hasFix } from '../common/fixes.js';
 import type { LaunchFile, LaunchRequest, LaunchSpec, McpServerSpec } from '../types.js';
@@ -33,19 +34,12 @@ function mcpSettings(servers: Record<string, McpServerSpec>): Record<string, unk
   return out;
 }
 
-/** Settings for an orchestrator-owned HOME: no update checks, no telemetry, and an auth type that works with a base URL. */
-export function settingsFile(request: LaunchRequest, home: string): LaunchFile {
-  const settings: Record<string, unknown> = {
-    general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
-    privacy: { usageStatisticsEnabled: false },
-    telemetry: { enabled: false },
-  };
-  // With GOOGLE_GEMINI_BASE_URL alone the CLI picks auth type "gateway" and exits 41 (facts §3.2).
-  if (request.env?.GOOGLE_GEMINI_BASE_URL !== undefined) {
-    settings.security = { auth: { selectedType: 'gemini-api-key' } };
-  }
-  return { path: join(home, '.gemini', 'settings.json'), content: `${JSON.stringify(settings, null, 2)}\n`, ifMissing: true };
-}
+/** What an orchestrator-run Gemini always gets unless its settings say otherwise: no update checks, no telemetry. */
+const DEFAULT_SETTINGS = {
+  general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
+  privacy: { usageStatisticsEnabled: false },
+  telemetry: { enabled: false },
+};
 
 /** The tools whose input the guard checks: the shell and every file tool. */
 export const GUARDED_TOOLS = 'run_shell_command|write_file|replace|read_file|read_many_files|list_directory|glob|grep_search|search_file_content';
@@ -56,28 +50,46 @@ export function guardHooks(guard: NonNullable<LaunchRequest['guard']>, extraRoot
   return { BeforeTool: [{ matcher: GUARDED_TOOLS, hooks: [{ type: 'command', name: 'orchestrate-guard', command, timeout: 30_000 }] }] };
 }
 
-const DEFAULT_SYSTEM_SETTINGS = '/etc/gemini-cli/settings.json';
+/**
+ * Files a borrowed Gemini home links from the user's `~/.gemini`, so OAuth sign-ins keep working
+ * (token refreshes write through the link).
+ */
+export const BORROWED_FILES = ['oauth_creds.json', 'google_accounts.json', 'installation_id', 'user_id'];
 
 /**
- * The orchestrator's part of the settings (reporting server, guard hook) goes into the *system*
- * scope, which Gemini reads from GEMINI_CLI_SYSTEM_SETTINGS_PATH, so it applies whatever HOME the
- * agent has and is rewritten on every launch; the administrator's own system settings are merged
- * in, and their system defaults stay where they were.
+ * Where Gemini reads its user settings. Hooks and MCP servers are only read from settings files
+ * (the system scope must be root-owned, the project scope is the user's repository), so an
+ * orchestrator that installs them needs a Gemini home of its own: the configured `home`, or one
+ * in the session workspace that borrows the user's settings and sign-in (GEMINI_CLI_HOME moves
+ * only Gemini's files; the agent's HOME stays the user's).
  */
-function systemSettings(request: LaunchRequest): { file: LaunchFile; env: Record<string, string> } | undefined {
-  const settings: Record<string, unknown> = {};
-  if (request.mcpServers && Object.keys(request.mcpServers).length > 0) settings.mcpServers = mcpSettings(request.mcpServers);
-  if (request.guard) settings.hooks = guardHooks(request.guard, fixDirs(request, 'include-directories'));
-  if (Object.keys(settings).length === 0) return undefined;
-  const original = request.env?.GEMINI_CLI_SYSTEM_SETTINGS_PATH ?? DEFAULT_SYSTEM_SETTINGS;
-  const path = join(request.workspace, 'gemini', `system-settings-${request.role}-${request.mode}.json`);
-  return {
-    file: { path, content: `${JSON.stringify(settings, null, 2)}\n`, mergeJsonFrom: original },
-    env: {
-      GEMINI_CLI_SYSTEM_SETTINGS_PATH: path,
-      GEMINI_CLI_SYSTEM_DEFAULTS_PATH: request.env?.GEMINI_CLI_SYSTEM_DEFAULTS_PATH ?? join(dirname(original), 'system-defaults.json'),
-    },
-  };
+function geminiHome(request: LaunchRequest): { dir: string; borrowFrom?: string } | undefined {
+  if (request.home) return { dir: request.home };
+  const needed = request.guard !== undefined || Object.keys(request.mcpServers ?? {}).length > 0;
+  if (!needed) return undefined;
+  return { dir: join(request.workspace, 'gemini-home'), borrowFrom: join(request.env?.HOME ?? homedir(), '.gemini') };
+}
+
+/**
+ * The settings file: the user's own settings (or what is already in the configured home) with
+ * the orchestrator's reporting server and guard hook over them and its defaults under them.
+ * While orchestrated, Gemini's BeforeTool hooks are the guard's.
+ */
+export function settingsFiles(request: LaunchRequest, home: { dir: string; borrowFrom?: string }): LaunchFile[] {
+  const path = join(home.dir, '.gemini', 'settings.json');
+  const defaults: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+  // With GOOGLE_GEMINI_BASE_URL alone the CLI picks auth type "gateway" and exits 41 (facts §3.2).
+  if (request.env?.GOOGLE_GEMINI_BASE_URL !== undefined) defaults.security = { auth: { selectedType: 'gemini-api-key' } };
+  const enforced: Record<string, unknown> = {};
+  if (request.mcpServers && Object.keys(request.mcpServers).length > 0) enforced.mcpServers = mcpSettings(request.mcpServers);
+  if (request.guard) enforced.hooks = guardHooks(request.guard, fixDirs(request, 'include-directories'));
+  const files: LaunchFile[] = [
+    { path, content: `${JSON.stringify(enforced, null, 2)}\n`, jsonDefaults: defaults, mergeJsonFrom: home.borrowFrom ? join(home.borrowFrom, 'settings.json') : path },
+  ];
+  if (home.borrowFrom) {
+    for (const name of BORROWED_FILES) files.push({ path: join(home.dir, '.gemini', name), content: '', linkTo: join(home.borrowFrom, name) });
+  }
+  return files;
 }
 
 function approvalArgs(request: LaunchRequest): string[] {
@@ -104,15 +116,11 @@ export function buildCommand(request: LaunchRequest): LaunchSpec {
 
   const env: Record<string, string> = {};
   if (hasFix(request, 'skip-trust')) env.GEMINI_CLI_TRUST_WORKSPACE = 'true';
-  const files: LaunchFile[] = [];
-  if (request.home) {
-    env.HOME = request.home;
-    env.GEMINI_CLI_HOME = request.home;
-    files.push(settingsFile(request, request.home));
-  }
-  const system = systemSettings(request);
-  if (system) files.push(system.file);
-  Object.assign(env, request.env, system?.env ?? {});
+  const home = geminiHome(request);
+  const files: LaunchFile[] = home ? settingsFiles(request, home) : [];
+  if (home) env.GEMINI_CLI_HOME = home.dir;
+  if (request.home) env.HOME = request.home;
+  Object.assign(env, request.env);
 
   return {
     command: request.command ?? GEMINI_BINARY,

@@ -87,6 +87,12 @@ export function toolResult(
     ...(id ? { toolId: id } : {}),
   };
 
+  // A BeforeTool hook's deny (our guard): a policy finding, not a failing tool, as with Claude.
+  if (line.error?.type === 'policy_violation') {
+    const reason = line.error.message ?? output;
+    const refused = draft('finding', { kind: 'policy.refused', text: `tool call refused: ${truncate(reason || '(no reason given)', 500)}`, severity: 'warning', ...detail }, at(timestamp));
+    return { events: [refused], state: next };
+  }
   const failed = line.status !== 'success' || line.error !== undefined;
   const refusal = !failed && SHELL_TOOLS.has(name) ? SHELL_REFUSAL.exec(output)?.[0]?.trim() : undefined;
   if (failed || refusal !== undefined) {

@@ -12,12 +12,8 @@ const base: LaunchRequest = {
   extraDirs: ['/ws', '/orch'],
 };
 
-const systemOf = (spec: ReturnType<typeof buildCommand>): Record<string, unknown> =>
-  JSON.parse(spec.files.find((f) => f.path.includes('system-settings'))?.content ?? '{}') as Record<string, unknown>;
-
 const settingsOf = (spec: ReturnType<typeof buildCommand>): Record<string, unknown> => {
   const file = spec.files.find((f) => f.path.endsWith('/.gemini/settings.json'));
-  expect(file?.ifMissing).toBe(true);
   return JSON.parse(file?.content ?? '{}') as Record<string, unknown>;
 };
 
@@ -67,53 +63,57 @@ describe('gemini buildCommand', () => {
     expect(spec.args.some((a) => a.includes('schema') && !a.startsWith('--prompt='))).toBe(false);
   });
 
-  it('home: HOME, GEMINI_CLI_HOME and a settings file written only if missing', () => {
+  it('home: HOME, GEMINI_CLI_HOME and its settings file: defaults under what is there, nothing else', () => {
     const spec = buildCommand({ ...base, home: '/h' });
     expect(spec.env).toEqual({ HOME: '/h', GEMINI_CLI_HOME: '/h' });
     expect(spec.files.map((f) => f.path)).toEqual(['/h/.gemini/settings.json']);
-    expect(settingsOf(spec)).toEqual({
+    const [file] = spec.files;
+    expect(file?.mergeJsonFrom).toBe('/h/.gemini/settings.json');
+    expect(file?.jsonDefaults).toEqual({
       general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
       privacy: { usageStatisticsEnabled: false },
       telemetry: { enabled: false },
     });
+    expect(settingsOf(spec)).toEqual({});
   });
 
-  it('settings: selectedType with a base URL in the HOME; mcpServers in Gemini format in the system settings', () => {
+  it('no home and nothing to install: the user\'s own Gemini setup is left alone', () => {
+    const spec = buildCommand({ ...base });
+    expect(spec.files).toEqual([]);
+    expect(spec.env).toEqual({});
+  });
+
+  it('settings: selectedType with a base URL (a default), mcpServers in Gemini format (enforced)', () => {
     const spec = buildCommand({
       ...base,
       home: '/h',
       env: { GOOGLE_GEMINI_BASE_URL: 'http://127.0.0.1:1', GEMINI_API_KEY: 'k' },
       mcpServers: { orchestrate: { command: 'node', args: ['mcp.js'], env: { A: '1' } }, other: { command: 'x', args: [] } },
     });
-    const settings = settingsOf(spec);
-    expect(settings.security).toEqual({ auth: { selectedType: 'gemini-api-key' } });
-    expect(settings.mcpServers).toBeUndefined();
-    const system = systemOf(spec);
-    expect(system.mcpServers).toEqual({
+    expect(spec.files[0]?.jsonDefaults?.security).toEqual({ auth: { selectedType: 'gemini-api-key' } });
+    expect(settingsOf(spec).mcpServers).toEqual({
       orchestrate: { command: 'node', args: ['mcp.js'], env: { A: '1' } },
       other: { command: 'x', args: [] },
     });
   });
 
-  it('the guard: a BeforeTool hook over the shell and file tools, in system settings that keep the administrator ones', () => {
+  it('the guard without a configured home: a Gemini home in the workspace that borrows the user\'s settings and sign-in', () => {
     const spec = buildCommand({
       ...base,
+      env: { HOME: '/home/u' },
       guard: { command: '/usr/bin/node', args: ['/o/cli.js', 'guard', '--allow-root', '/repo'] },
       fixes: [{ kind: 'include-directories', dirs: ['/data'] }],
     });
-    const file = spec.files.find((f) => f.path.includes('system-settings'));
-    expect(file?.path).toBe('/ws/gemini/system-settings-implementer-work.json');
-    expect(file?.mergeJsonFrom).toBe('/etc/gemini-cli/settings.json');
-    expect(file?.ifMissing).toBeUndefined();
-    expect(spec.env).toMatchObject({
-      GEMINI_CLI_SYSTEM_SETTINGS_PATH: '/ws/gemini/system-settings-implementer-work.json',
-      GEMINI_CLI_SYSTEM_DEFAULTS_PATH: '/etc/gemini-cli/system-defaults.json',
-    });
-    const hooks = systemOf(spec).hooks as { BeforeTool: { matcher: string; hooks: { command: string }[] }[] };
+    expect(spec.env).toEqual({ HOME: '/home/u', GEMINI_CLI_HOME: '/ws/gemini-home' });
+    const [settings, ...links] = spec.files;
+    expect(settings?.path).toBe('/ws/gemini-home/.gemini/settings.json');
+    expect(settings?.mergeJsonFrom).toBe('/home/u/.gemini/settings.json');
+    expect(links.map((l) => [l.path, l.linkTo])).toContainEqual(['/ws/gemini-home/.gemini/oauth_creds.json', '/home/u/.gemini/oauth_creds.json']);
+    const hooks = settingsOf(spec).hooks as { BeforeTool: { matcher: string; hooks: { command: string }[] }[] };
     const [entry] = hooks.BeforeTool;
     expect(entry?.matcher.split('|')).toEqual(expect.arrayContaining(['run_shell_command', 'write_file', 'replace', 'read_file']));
     // A directory a recovery added is allowed by the guard too, or the relaunch would still be refused.
-    expect(entry?.hooks[0]?.command).toBe("/usr/bin/node /o/cli.js guard --allow-root /repo --allow-root /data");
+    expect(entry?.hooks[0]?.command).toBe('/usr/bin/node /o/cli.js guard --allow-root /repo --allow-root /data');
   });
 
   it('env: request.env wins over adapter defaults', () => {

@@ -250,6 +250,23 @@ describe('gemini translate, synthetic lines', () => {
     ]);
   });
 
+  it("a BeforeTool hook's deny (the guard) is a policy finding, as recorded with the real CLI", () => {
+    const events = feed([
+      line({ type: 'tool_use', tool_name: 'run_shell_command', tool_id: 's1', parameters: { command: 'rm -rf victim' } }),
+      line({
+        type: 'tool_result',
+        tool_id: 's1',
+        status: 'error',
+        output: 'Tool execution blocked: orchestrate guard denied run_shell_command: blocked: recursive forced delete',
+        error: { type: 'policy_violation', message: 'Tool execution blocked: orchestrate guard denied run_shell_command: blocked: recursive forced delete' },
+      }),
+    ]);
+    const refused = events.find((e) => e.payload.kind === 'policy.refused');
+    expect(refused).toMatchObject({ type: 'finding', payload: { command: 'rm -rf victim', severity: 'warning' } });
+    expect(refused?.payload.text).toContain('recursive forced delete');
+    expect(events.some((e) => e.payload.kind === 'tool.failed')).toBe(false);
+  });
+
   it('warning and error lines', () => {
     const events = feed([
       line({ type: 'error', severity: 'warning', message: 'Loop detected, stopping execution' }),
