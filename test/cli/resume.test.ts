@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,8 @@ describe('orchestrate resume and sessions', () => {
   it('continues the killed agent’s own conversation after SIGKILL', async () => {
     const f = hangingFixture();
     const live = await liveSession(f);
+    // Killed after the agent's first change: in a sandbox the agent dies with the orchestrator.
+    await waitUntil(() => existsSync(join(f.target, 'started.txt')), 30_000);
     live.child.kill('SIGKILL');
     await live.done;
     const claudeStart = readLog(db(f)).rows.find((r) => r.agent === 'claude' && (JSON.parse(r.payload) as { kind?: string }).kind === 'run.started');

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { isAbsolute, join, relative } from 'node:path';
 import { fixDirs, hasFix } from '../common/fixes.js';
 import type { LaunchFile, LaunchRequest, LaunchSpec, McpServerSpec } from '../types.js';
 
@@ -32,6 +33,29 @@ export function schemaPath(request: LaunchRequest): string {
   return join(request.workspace, 'schemas', `${request.role}-${request.mode}.schema.json`);
 }
 
+/** Where Codex keeps its state for this launch. */
+export function codexHomeOf(request: LaunchRequest): string {
+  return request.env?.CODEX_HOME ?? (request.home ? join(request.home, '.codex') : join(request.env?.HOME ?? homedir(), '.codex'));
+}
+
+const inside = (path: string, dir: string): boolean => {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+
+/**
+ * Codex's own sandbox where it works: `workspace-write` (the cwd and --add-dir writable, network
+ * on for installs) for workers, `read-only` for reviewers. Codex refuses to create its sandbox
+ * helper when CODEX_HOME is under the temp directory, and every command then fails
+ * (`execvp codex-linux-sandbox`), so such a home gets full bypass; the orchestrator's bubblewrap
+ * sandbox still confines it where installed.
+ */
+export function sandboxArgs(request: LaunchRequest): string[] {
+  if (request.mode !== 'work') return ['-s', 'read-only'];
+  if (inside(codexHomeOf(request), tmpdir())) return ['--dangerously-bypass-approvals-and-sandbox'];
+  return ['-s', 'workspace-write', '-c', 'sandbox_workspace_write.network_access=true'];
+}
+
 /**
  * `codex exec --json …  -- <prompt>`, or `codex exec --json … resume -- <id> <prompt>`.
  * Every option goes before `resume`: -s, --add-dir and --output-schema belong to `exec`
@@ -40,10 +64,7 @@ export function schemaPath(request: LaunchRequest): string {
  */
 export function buildCommand(request: LaunchRequest): LaunchSpec {
   const resume = request.resumeSessionId;
-  const args = ['exec', '--json'];
-  // Bypass also skips the git check; reviewers stay in the read-only sandbox instead.
-  if (request.mode === 'work') args.push('--dangerously-bypass-approvals-and-sandbox');
-  else args.push('-s', 'read-only');
+  const args = ['exec', '--json', ...sandboxArgs(request)];
   if (request.isGitRepo === false || hasFix(request, 'skip-git-repo-check')) args.push('--skip-git-repo-check');
   // `exec resume` takes its directory from the process cwd (spec.cwd), not from -C.
   if (!resume) args.push('-C', request.cwd);

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCommand, MAX_ARGV_PROMPT } from '../../../src/agents/codex/command.js';
 import type { LaunchRequest } from '../../../src/agents/types.js';
@@ -14,14 +16,21 @@ const base: LaunchRequest = {
 const defaults = ['-c', 'analytics.enabled=false', '-c', 'check_for_update_on_startup=false'];
 
 describe('codex buildCommand', () => {
-  it('work mode: bypass, -C, defaults, prompt after --', () => {
+  it('work mode: its own workspace-write sandbox (network on), -C, defaults, prompt after --', () => {
     const spec = buildCommand(base);
     expect(spec.command).toBe('codex');
-    expect(spec.args).toEqual(['exec', '--json', '--dangerously-bypass-approvals-and-sandbox', '-C', '/repo', ...defaults, '--', 'Do it']);
+    expect(spec.args).toEqual(['exec', '--json', '-s', 'workspace-write', '-c', 'sandbox_workspace_write.network_access=true', '-C', '/repo', ...defaults, '--', 'Do it']);
     expect(spec.cwd).toBe('/repo');
     expect(spec.input).toBeUndefined();
     expect(spec.env).toEqual({});
     expect(spec.files).toEqual([]);
+  });
+
+  it('work mode with CODEX_HOME under the temp dir: full bypass (Codex cannot set up its sandbox helper there)', () => {
+    const spec = buildCommand({ ...base, env: { CODEX_HOME: join(tmpdir(), 'codex-home') } });
+    expect(spec.args.slice(0, 3)).toEqual(['exec', '--json', '--dangerously-bypass-approvals-and-sandbox']);
+    expect(buildCommand({ ...base, home: join(tmpdir(), 'h') }).args).toContain('--dangerously-bypass-approvals-and-sandbox');
+    expect(buildCommand({ ...base, home: '/srv/agents/codex' }).args).toContain('workspace-write');
   });
 
   it('review and read-only modes: read-only sandbox, no bypass', () => {
@@ -115,6 +124,8 @@ describe('codex buildCommand', () => {
 });
 
 describe('codex buildCommand against the recorded argv', () => {
+  // The recordings ran with HOME under /tmp, where Codex's own sandbox cannot work (bypass).
+  const recBase: LaunchRequest = { ...base, home: '/tmp/agent-rec/codex/home' };
   /** The mock provider lines were the recorder's own `-c` overrides: our extraArgs. */
   function recorded(scenario: string): { argv: string[]; provider: string[]; model: string[] } {
     const argv = loadTranscript('codex', scenario).meta.argv.slice(1);
@@ -127,14 +138,14 @@ describe('codex buildCommand against the recorded argv', () => {
   it('text (work mode outside git) has the same tokens', () => {
     const { argv, provider } = recorded('text');
     const meta = loadTranscript('codex', 'text').meta;
-    const spec = buildCommand({ ...base, prompt: 'Say hello', cwd: meta.cwd, isGitRepo: false, extraArgs: provider });
+    const spec = buildCommand({ ...recBase, prompt: 'Say hello', cwd: meta.cwd, isGitRepo: false, extraArgs: provider });
     expect(tokens(spec.args)).toEqual(tokens(argv));
   });
 
   it('sandbox-readonly (review mode outside git) has the same tokens', () => {
     const { argv, provider, model } = recorded('sandbox-readonly');
     const meta = loadTranscript('codex', 'sandbox-readonly').meta;
-    const spec = buildCommand({ ...base, mode: 'review', prompt: 'Write outside', cwd: meta.cwd, isGitRepo: false, extraArgs: [...provider, ...model] });
+    const spec = buildCommand({ ...recBase, mode: 'review', prompt: 'Write outside', cwd: meta.cwd, isGitRepo: false, extraArgs: [...provider, ...model] });
     expect(tokens(spec.args)).toEqual(tokens(argv));
   });
 
@@ -142,7 +153,7 @@ describe('codex buildCommand against the recorded argv', () => {
     const { argv, provider } = recorded('resume-2');
     const meta = loadTranscript('codex', 'resume-2').meta;
     const spec = buildCommand({
-      ...base,
+      ...recBase,
       prompt: 'Second turn',
       cwd: meta.cwd,
       isGitRepo: false,
@@ -154,7 +165,7 @@ describe('codex buildCommand against the recorded argv', () => {
 
   it('schema: the same flags apart from the recorder-only -o file', () => {
     const { argv, provider } = recorded('schema');
-    const spec = buildCommand({ ...base, prompt: 'Answer in JSON', isGitRepo: false, outputSchema: { type: 'object' }, extraArgs: provider });
+    const spec = buildCommand({ ...recBase, prompt: 'Answer in JSON', isGitRepo: false, outputSchema: { type: 'object' }, extraArgs: provider });
     const flags = (args: string[]): string[] => args.filter((a) => a.startsWith('-') && a !== '--' && a !== '-o').sort();
     expect(flags(spec.args)).toEqual(flags(argv));
   });
