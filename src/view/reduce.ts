@@ -77,6 +77,7 @@ function applyRecord(d: Draft, e: LogEntry): void {
       d.ended = FINAL.has(d.phase);
       if (d.phase === 'paused') d.prompt = { kind: 'paused', reason: '' };
       else if (!WAITING.has(d.phase)) d.prompt = undefined;
+      if (d.phase !== 'implementing' && !WAITING.has(d.phase)) d.currentTask = undefined;
       return;
     }
     case 'session.paused': {
@@ -170,13 +171,15 @@ export function applyEntries(view: SessionView, entries: readonly LogEntry[]): S
   if (fresh.length === 0) return view;
   const d: Draft = { ...view, workers: [...view.workers], index: new Map(view.workers.map((w, i) => [w.id, i])) };
   let lastSeq = view.lastSeq;
+  const applied: LogEntry[] = [];
   for (const e of fresh) {
     if (e.seq <= lastSeq) continue;
     lastSeq = e.seq;
+    applied.push(e);
     if (e.agent === 'orchestrate') applyRecord(d, e);
     else applyAgent(d, e);
   }
-  const kept = fresh.slice(-view.logCapacity).map(toLogLine);
+  const kept = applied.slice(-view.logCapacity).map(toLogLine);
   const log = kept.length >= view.logCapacity ? kept : [...view.log.slice(-(view.logCapacity - kept.length)), ...kept];
   const { index: _index, ...rest } = d;
   return { ...rest, lastSeq, log };

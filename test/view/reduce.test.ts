@@ -130,3 +130,14 @@ describe('session view reducer', () => {
     expect(v.log).toHaveLength(3);
   });
 });
+
+describe('session view reducer with overlapping batches', () => {
+  it('applies an entry once when a batch repeats it (history page + live bus)', () => {
+    seq = 0;
+    const a = ev('implementer', 'claude', 'progress', { text: 'a' }, { inputTokens: 1, outputTokens: 0, cachedTokens: 0 });
+    const b = ev('implementer', 'claude', 'progress', { text: 'b' }, { inputTokens: 1, outputTokens: 0, cachedTokens: 0 });
+    const v = applyEntries(initialView(SID), [a, b, a, b]);
+    expect(v.log.map((l) => l.text)).toEqual(['a', 'b']);
+    expect(v.usage.claude?.inputTokens).toBe(2);
+  });
+});
