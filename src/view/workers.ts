@@ -39,7 +39,7 @@ export function applyAgentEvent(w: WorkerView, e: LogEntry): WorkerView {
   const next: WorkerView = { ...w, agent: e.agent, lastActivityAt: e.timestamp };
   if (e.usage) next.usage = addUsage(w.usage, e.usage);
   if (typeof p.progress === 'number') next.progress = Math.max(0, Math.min(100, p.progress));
-  if (kind === 'run.completed') next.progress = 100;
+  if (kind === 'run.completed' || (kind === 'process.exited' && p.exitCode === 0)) next.progress = 100;
   if (kind === 'process.exited') next.phase = p.stopped === true ? 'stopped' : p.exitCode === 0 ? 'exited' : 'failed';
   else if (kind !== 'tool.result') next.activity = firstLine(p.text, 160);
   if (kind === 'plan.updated' && w.role !== 'implementer') next.task = firstLine(p.text, 120);
