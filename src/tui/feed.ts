@@ -18,19 +18,22 @@ function readPage(log: EventLog, sessionId: string, after: number, onError: OnEr
 /**
  * A session in this process: its history from the store, then the live bus. Bus entries that
  * arrive while the history is read are held and given after it, so entries reach the sink in
- * seq order (the view skips the overlap by seq). Pages are read one per event-loop turn, so a
+ * seq order, each once. Pages are read one per event-loop turn, so a
  * long history does not freeze the screen. The sink is never called before this returns.
  */
 export function feedFromBus(log: EventLog, sessionId: string, bus: SessionBus, sink: (entries: readonly LogEntry[]) => void, onError: OnError): () => void {
   let replaying = true;
   let stopped = false;
   const held: LogEntry[] = [];
+  let after = 0;
   const onEntry = (e: LogEntry): void => {
     if (replaying) held.push(e);
-    else sink([e]);
+    else if (e.seq > after) {
+      after = e.seq;
+      sink([e]);
+    }
   };
   bus.on('entry', onEntry);
-  let after = 0;
   const page = (): void => {
     if (stopped) return;
     const rows = readPage(log, sessionId, after, onError) ?? [];
@@ -42,7 +45,11 @@ export function feedFromBus(log: EventLog, sessionId: string, bus: SessionBus, s
       return;
     }
     replaying = false;
-    sink(held.splice(0));
+    // Held entries that the last pages already had are dropped: each seq reaches the sink once.
+    const newer = held.splice(0).filter((e) => e.seq > after);
+    const newest = newer.at(-1);
+    if (newest) after = newest.seq;
+    sink(newer);
   };
   setImmediate(page);
   return () => {
