@@ -20,3 +20,6 @@ export const WORKER_COLOR: Record<WorkerPhase, string> = { running: 'green', rec
 export const ACTION_COLOR: Record<string, string> = { CONTINUE: 'green', LOG_WARNING: 'yellow', PAUSE_AND_CLARIFY: 'yellow', STOP_AND_ESCALATE: 'red' };
 
 export const VERDICT_COLOR: Record<string, string> = { approved: 'green', concern: 'yellow', blocker: 'red' };
+
+/** An escalation shows at most this many suggestions (the rest are in the log). */
+export const MAX_SUGGESTIONS = 3;

@@ -2,11 +2,24 @@ import { Box, Text } from 'ink';
 import { useView } from '../context.js';
 import { hhmmss, pad } from '../format.js';
 import type { TuiState } from '../store.js';
-import { tint } from '../theme.js';
+import { MAX_SUGGESTIONS, tint } from '../theme.js';
 import { describeFilter, matchesFilter, type LogLine } from '../../view/index.js';
 
-/** Rows the rest of the screen takes: header, workers, reviews, prompt, hints, titles. */
-const fixedRows = (s: TuiState): number => 12 + Math.max(1, s.view.workers.length) + Math.min(3, Math.max(1, s.view.reviews.length));
+/** Rows the prompt area takes (see Prompt): a framed box when the session waits, else up to two lines. */
+function promptRows(s: TuiState): number {
+  const p = s.view.prompt;
+  const message = s.ui.message ? 1 : 0;
+  if (p?.kind === 'escalation') return 4 + Math.min(MAX_SUGGESTIONS, p.suggestions.length) + message;
+  if (p) return 4 + message;
+  return (s.ui.mode.kind !== 'normal' || s.view.ended ? 1 : 0) + message;
+}
+
+/**
+ * Rows the rest of the screen takes: header (3), three margins, workers, reviews, the log title,
+ * the prompt, the key hints, and one spare line, so the frame never reaches the terminal's last
+ * row (Ink then redraws the whole screen on every update).
+ */
+const fixedRows = (s: TuiState): number => 3 + 3 + Math.max(1, s.view.workers.length) + Math.min(3, Math.max(1, s.view.reviews.length)) + 1 + promptRows(s) + 1 + 1;
 
 const TYPE_COLOR: Record<string, string> = { error: 'red', blocker: 'red', milestone: 'green', finding: 'yellow', review: 'magenta', task: 'cyan' };
 

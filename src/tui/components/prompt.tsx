@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { useView } from '../context.js';
 import type { TuiState } from '../store.js';
-import { tint } from '../theme.js';
+import { MAX_SUGGESTIONS, tint } from '../theme.js';
 
 const select = (s: TuiState) => ({ mode: s.ui.mode, message: s.ui.message, prompt: s.view.prompt, ended: s.view.ended, phase: s.view.phase, readOnly: s.readOnly, color: s.color });
 
@@ -26,7 +26,7 @@ export function Prompt() {
         <Text bold color={tint(color, 'red')} wrap="truncate">
           ESCALATED: {prompt.reason}
         </Text>
-        {prompt.suggestions.map((s) => (
+        {prompt.suggestions.slice(0, MAX_SUGGESTIONS).map((s) => (
           <Text key={s} wrap="truncate">
             {'  '}- {s}
           </Text>
