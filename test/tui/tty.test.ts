@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +37,7 @@ async function sessionIdOf(f: Fixture): Promise<string> {
 }
 
 /** Any foreground/background colour in tmux's re-encoding of the screen. */
-const COLOUR = /\x1b\[(?:\d+;)*(?:3[0-7]|9[0-7]|4[0-7]|38;5;\d+)(?:;\d+)*m/;
+const COLOUR = new RegExp(`${String.fromCharCode(27)}\\[(?:\\d+;)*(?:3[0-7]|9[0-7]|4[0-7]|38;5;\\d+)(?:;\\d+)*m`);
 
 const terms: Tmux[] = [];
 function orchestrate(f: Fixture, args: string[], env: NodeJS.ProcessEnv = {}): Tmux {
@@ -74,6 +74,22 @@ describe('orchestrate in a real terminal (tmux, fake agents)', () => {
     expect(await t.exitCode()).toBe(0);
     expect(t.screen()).toMatch(/session orch_\S+: completed/);
     expect(stored(f)).toMatchObject({ status: 'completed', controls: ['user.approve'] });
+  }, 120_000);
+
+  it('answers a clarification in place with c; the session goes on with it', async () => {
+    const concern = (cli: string): Rule => ({ match: { kind: 'review', cli, promptIncludes: 'architect' }, times: 1, respond: verdict('concern', `${cli} is unsure`) });
+    const f = sessionFixture([concern('codex'), concern('gemini'), ...happyRules()]);
+    const t = run(f);
+    await t.waitFor((s) => s.includes('QUESTION:') && s.includes('c answer'));
+    t.keys('c');
+    await t.waitFor((s) => s.includes('your answer:'));
+    t.keys('use the greet name', '\r');
+    await t.waitFor((s) => s.includes('session completed · q to quit'), 60_000);
+    t.keys('q');
+    expect(await t.exitCode()).toBe(0);
+    expect(stored(f)).toMatchObject({ status: 'completed', controls: ['user.clarify'] });
+    // The answer reached the architect's next prompt.
+    expect(readFileSync(f.argvFile, 'utf8')).toContain('use the greet name');
   }, 120_000);
 
   it('stays responsive under a 1M-line flood: p pauses it mid-flood, q asks, y stops (130)', async () => {
