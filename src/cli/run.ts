@@ -118,7 +118,7 @@ async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, op
   out.write(`workspace: ${handle.sessionDir} (tail -f ${handle.sessionDir}/orchestrator.log)\n`);
   const term = terminalFor(options, io);
   // The UI answers escalations and questions in place; after it quits the session has ended or is stopping.
-  const tui = term ? (await import('../tui/start.js')).startTui({ ...term, sessionId: handle.sessionId, log: store, live: { bus: handle.bus, send: (e) => handle.send(e) }, env: io.env }) : undefined;
+  const tui = term ? (await import('../tui/start.js')).startTui({ ...term, sessionId: handle.sessionId, log: store, live: { bus: handle.bus, send: (e) => handle.send(e), actor: handle.actor }, env: io.env }) : undefined;
   const onSigint = (): void => {
     handle.send({ type: 'user.stop' });
     tui?.close();

@@ -2,6 +2,7 @@ import { render } from 'ink';
 import type { SessionEvent } from '../machines/session.js';
 import type { EventLog } from '../persistence/types.js';
 import type { SessionBus } from '../runtime/recorder.js';
+import type { SessionActor } from '../runtime/run-session.js';
 import { initialView } from '../view/index.js';
 import { App } from './app.js';
 import { StoreContext } from './context.js';
@@ -14,7 +15,7 @@ export interface TuiOptions extends Terminal {
   task?: string | undefined;
   log: EventLog;
   /** The session runs in this process: live entries from its bus, keys go to its root actor. */
-  live?: { bus: SessionBus; send: (event: SessionEvent) => void } | undefined;
+  live?: { bus: SessionBus; send: (event: SessionEvent) => void; actor?: SessionActor } | undefined;
   /** Why controls are off (a session of another process, or one that ended); only without `live`. */
   readOnly?: string | undefined;
   /** Quitting the UI leaves the session running (something else keeps the process alive). */
@@ -39,8 +40,17 @@ export function startTui(o: TuiOptions): TuiHandle {
     rows: stdout.rows,
     columns: stdout.columns,
   });
-  const onError = (e: FeedError): void => store.update({ ui: { ...store.getState().ui, message: `${e.kind}: ${e.message}` } });
+  const say = (message: string): void => store.update({ ui: { ...store.getState().ui, message } });
+  const onError = (e: FeedError): void => say(`${e.kind}: ${e.message}`);
   const stopFeed = o.live ? feedFromBus(o.log, o.sessionId, o.live.bus, store.push, onError) : feedFromStore(o.log, o.sessionId, store.push, onError);
+  // The actor can halt without a final state (the log could not be written, the lease was lost):
+  // then no log entry will say so, and the screen must.
+  const watch = o.live?.actor?.subscribe({
+    complete: () => {
+      if (o.live?.actor?.getSnapshot().status === 'stopped') say('the session halted without finishing (see orchestrator.log); q quits');
+    },
+    error: (error: unknown) => say(`the session failed: ${error instanceof Error ? error.message : String(error)}`),
+  });
   const onResize = (): void => store.update({ rows: stdout.rows, columns: stdout.columns });
   stdout.on('resize', onResize);
   const instance = render(
@@ -54,6 +64,7 @@ export function startTui(o: TuiOptions): TuiHandle {
     // Ink leaves the cursor after the last frame: what is printed next starts on its own line.
     stdout.write('\n');
     stopFeed();
+    watch?.unsubscribe();
     stdout.off('resize', onResize);
     store.dispose();
   };
