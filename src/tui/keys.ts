@@ -31,6 +31,7 @@ export interface KeyFlags {
   downArrow?: boolean;
   pageUp?: boolean;
   pageDown?: boolean;
+  tab?: boolean;
 }
 
 export interface KeyContext {
@@ -49,6 +50,22 @@ export interface KeyOutcome {
 }
 
 const normal = (ui: UiState, message?: string): UiState => ({ ...ui, mode: { kind: 'normal' }, message });
+
+/** The types worth jumping to with `t` (the rest are reachable with `/ type:`). */
+export const TYPE_CYCLE = ['error', 'blocker', 'milestone', 'finding', 'review', 'task', 'progress', 'status'];
+
+/** The next value after `current` in `values`, then back to none. */
+function cycle(values: readonly string[], current: string | undefined): string | undefined {
+  const i = current === undefined ? -1 : values.indexOf(current);
+  return i + 1 < values.length ? values[i + 1] : undefined;
+}
+
+/** Tab steps the agent filter through the agents in the log, `t` the type filter through TYPE_CYCLE. */
+function stepFilter(ui: UiState, ctx: KeyContext, field: 'agent' | 'type'): UiState {
+  const values = field === 'agent' ? [...new Set(ctx.view.log.map((l) => l.agent))].sort() : TYPE_CYCLE;
+  const filter = { ...ui.filter, [field]: cycle(values, ui.filter[field]) };
+  return { ...normal(ui, describeFilter(filter) ? `filter: ${describeFilter(filter)}` : 'filter cleared'), filter, scroll: 0 };
+}
 
 /** Text entry for the filter and the clarification answer. */
 function edit(text: string, input: string, key: KeyFlags): string {
@@ -109,6 +126,8 @@ export function handleKey(ui: UiState, input: string, key: KeyFlags, ctx: KeyCon
   }
   if (input === 'q' || ctrlC) return quit(ui, ctx);
   if (input === '/') return { ui: { ...ui, mode: { kind: 'filter', text: describeFilter(ui.filter) }, message: undefined } };
+  if (key.tab) return { ui: stepFilter(ui, ctx, 'agent') };
+  if (input === 't') return { ui: stepFilter(ui, ctx, 'type') };
   if (key.upArrow || key.pageUp) return { ui: { ...ui, scroll: ui.scroll + (key.pageUp ? 10 : 1) } };
   if (key.downArrow || key.pageDown) return { ui: { ...ui, scroll: Math.max(0, ui.scroll - (key.pageDown ? 10 : 1)) } };
   if (key.escape) return { ui: { ...normal(ui), scroll: 0 } };

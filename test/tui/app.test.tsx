@@ -157,7 +157,8 @@ describe('terminal UI components', () => {
     const renders = app.frames.length - framesBefore;
     // Every render comes from a store notification (batches, the key): never one per event.
     expect(renders).toBeLessThanOrEqual(store.notifications() - toldBefore + 1);
-    expect(store.notifications() - toldBefore).toBeLessThan(pushed / 500);
+    // At most one notification per batch window that saw entries (plus the key): never one per event.
+    expect(store.notifications() - toldBefore).toBeLessThanOrEqual(pushed / 500 + 1);
     app.unmount();
   });
 });

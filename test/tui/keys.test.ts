@@ -58,6 +58,22 @@ describe('key map', () => {
     expect(type(['/', ...Array<string>(20).fill('\b'), '\r'], live(), r.ui).ui.filter).toEqual({ words: [] });
   });
 
+  it('Tab steps the agent filter through the agents in the log, t the type filter', () => {
+    const lines = ['codex', 'claude', 'orchestrate', 'claude'].map((agent, i) => ({ seq: i + 1, at: '', workerId: 'w', agent, type: 'status', text: '' }));
+    const ctx = live({ log: lines });
+    const tab = (ui: UiState) => handleKey(ui, '', { tab: true }, ctx).ui;
+    let ui = tab(INITIAL_UI);
+    expect(ui.filter.agent).toBe('claude');
+    ui = tab(tab(ui));
+    expect(ui.filter.agent).toBe('orchestrate');
+    ui = tab(ui);
+    expect(ui.filter.agent).toBeUndefined();
+    expect(ui.message).toBe('filter cleared');
+    const t = type(['t', 't'], ctx);
+    expect(t.ui.filter.type).toBe('blocker');
+    expect(t.commands).toEqual([]);
+  });
+
   it('quits at once when the session ended, and asks to stop a live session first', () => {
     expect(type(['q'], live({ ended: true, phase: 'completed' })).quit).toBe(true);
     const ask = type(['q'], live());

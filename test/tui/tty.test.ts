@@ -51,7 +51,16 @@ const run = (f: Fixture, env: NodeJS.ProcessEnv = {}, ...extra: string[]): Tmux 
 
 const slow = (rules: Rule[], delayMs: number): Rule[] => rules.map((r) => ({ ...r, respond: { ...r.respond, delayMs } }));
 
-describe('orchestrate in a real terminal (tmux, fake agents)', () => {
+const hasTmux = ((): boolean => {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!hasTmux)('orchestrate in a real terminal (tmux, fake agents)', () => {
   beforeAll(() => {
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
   }, 120_000);

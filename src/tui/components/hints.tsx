@@ -9,7 +9,7 @@ export function Hints() {
   const readOnly = useView(select);
   return (
     <Text dimColor wrap="truncate">
-      {readOnly === undefined ? 'p pause · r resume · s stop · v review · c clarify · a approve · x reject · ' : `read-only (${readOnly}) · `}/ filter · ↑↓ scroll · q quit
+      {readOnly === undefined ? 'p pause · r resume · s stop · v review · c clarify · a approve · x reject · ' : `read-only (${readOnly}) · `}/ filter · tab agent · t type · ↑↓ scroll · q quit
     </Text>
   );
 }
