@@ -3,16 +3,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './fake-agents.js';
 
-let count = 0;
 const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /**
- * A real terminal: a private tmux server (its own socket) running one command in a pane of a
+ * A real terminal: a private tmux server (its own socket file) running one command in a pane of a
  * fixed size. The screen is read with capture-pane and keys are typed with send-keys.
  */
 export class Tmux {
-  readonly socket = `orch-tui-${process.pid}-${++count}`;
   private readonly dir = tempDir('orch-tmux-');
+  /** In the test's own temp dir, not tmux's shared one: nothing is left behind there. */
+  readonly socket = join(this.dir, 'sock');
   private readonly exitFile = join(this.dir, 'exit');
 
   /** Runs `argv` with exactly `env` (CI removed unless given) in `cwd`; the pane stays after it exits. */
@@ -67,6 +67,6 @@ export class Tmux {
   }
 
   private tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+    return execFileSync('tmux', ['-S', this.socket, ...args], { encoding: 'utf8' });
   }
 }
