@@ -32,6 +32,7 @@ export function buildProgram(): Command {
     .option('--no-dashboard', 'run without the web dashboard')
     .option('-v, --verbose', 'debug-level orchestrator log')
     .option('--json', 'print one JSON summary at the end (progress goes to stderr)')
+    .option('--no-tui', 'plain progress lines instead of the terminal UI (also without a TTY or with CI=true)')
     .addHelpText(
       'after',
       '\nExit codes: 0 completed, 1 failed, 2 usage or configuration error, 3 escalated,\n' +
@@ -66,9 +67,21 @@ export function buildProgram(): Command {
     .option('-w, --workspace <dir>', 'where the session store is (default: $ORCHESTRATOR_WORKSPACE or the XDG data directory)')
     .option('-v, --verbose', 'debug-level orchestrator log')
     .option('--json', 'print one JSON summary at the end')
-    .action(async (session: string, options: { workspace?: string; verbose?: boolean; json?: boolean }) => {
+    .option('--no-tui', 'plain progress lines instead of the terminal UI')
+    .action(async (session: string, options: { workspace?: string; verbose?: boolean; json?: boolean; tui: boolean }) => {
       const { runResume } = await import('./cli/run.js');
       process.exitCode = await runResume(session, options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+    });
+
+  program
+    .command('attach')
+    .description('watch a session in the terminal UI: live if it runs, as recorded if it ended (controls only where the session runs)')
+    .argument('<session>', 'the session id (see orchestrate sessions)')
+    .option('-w, --workspace <dir>', 'where the session store is')
+    .option('--no-tui', 'print the event log as plain lines (also without a TTY or with CI=true)')
+    .action(async (session: string, options: { workspace?: string; tui: boolean }) => {
+      const { runAttach } = await import('./cli/attach.js');
+      process.exitCode = await runAttach(session, options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
     });
 
   program
@@ -158,6 +171,7 @@ interface RunCliOptions {
   dashboard: boolean;
   verbose?: boolean;
   json?: boolean;
+  tui: boolean;
 }
 
 function parsePort(value: string): number {

@@ -12,6 +12,7 @@ import { renderDoctor } from '../probe/render.js';
 import { chooseTier } from '../probe/tiers.js';
 import { resumeSession, startSession, type ResumeError, type SessionHandle, type SessionSummary } from '../runtime/run-session.js';
 import { defaultWorkspace, newSessionId } from '../runtime/workspace.js';
+import { tuiTerminal, type Terminal } from '../tui/terminal.js';
 
 /** Exit codes, documented in the README. */
 export const EXIT = { completed: 0, failed: 1, usage: 2, escalated: 3, clarification: 4, paused: 5, stopped: 130 } as const;
@@ -24,6 +25,8 @@ export interface RunOptions {
   dashboard: boolean;
   verbose?: boolean;
   json?: boolean;
+  /** The terminal UI (default on; used only on a TTY outside CI, and never with --json). */
+  tui?: boolean;
 }
 
 export interface RunIo {
@@ -80,24 +83,32 @@ export async function runTask(task: string, options: RunOptions, io: RunIo): Pro
   const workspace = workspaceOf(options, io.env);
   const store = openStore(workspace, io);
   if (!store) return EXIT.failed;
-  const out = options.json ? io.stderr : io.stdout;
   const handle = await startSession(
     { sessionId: newSessionId(), task, target, workspace, config: loaded.config, configSource: loaded.source, tier },
-    { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: (line) => out.write(`${line}\n`) },
+    { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: noticeTo(options, io) },
   );
   return drive(handle, store, options, io);
 }
 
 /** `orchestrate resume <session>`: continue a session after a crash or a stop of the orchestrator. */
-export async function runResume(sessionId: string, options: Pick<RunOptions, 'workspace' | 'verbose' | 'json'>, io: RunIo): Promise<number> {
+export async function runResume(sessionId: string, options: Pick<RunOptions, 'workspace' | 'verbose' | 'json' | 'tui'>, io: RunIo): Promise<number> {
   const store = openStore(workspaceOf(options, io.env), io, { mustExist: true });
   if (!store) return EXIT.failed;
-  const out = options.json ? io.stderr : io.stdout;
-  const handle = await resumeSession(sessionId, { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: (line) => out.write(`${line}\n`) });
+  const handle = await resumeSession(sessionId, { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: noticeTo(options, io) });
   return drive(handle, store, options, io);
 }
 
-async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, options: Pick<RunOptions, 'json'>, io: RunIo): Promise<number> {
+/** The terminal for the UI, or undefined for plain lines (--no-tui, --json, no TTY, CI). */
+const terminalFor = (options: Pick<RunOptions, 'json' | 'tui'>, io: RunIo): Terminal | undefined => (options.tui === false || options.json ? undefined : tuiTerminal(io));
+
+/** Plain progress lines; none while the UI owns the screen (it shows the same log). */
+function noticeTo(options: Pick<RunOptions, 'json' | 'tui'>, io: RunIo): (line: string) => void {
+  if (terminalFor(options, io)) return () => undefined;
+  const out = options.json ? io.stderr : io.stdout;
+  return (line) => out.write(`${line}\n`);
+}
+
+async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, options: Pick<RunOptions, 'json' | 'tui'>, io: RunIo): Promise<number> {
   if ('kind' in handle) {
     io.stderr.write(`orchestrate: ${handle.message}\n`);
     store.close();
@@ -105,11 +116,18 @@ async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, op
   }
   const out = options.json ? io.stderr : io.stdout;
   out.write(`workspace: ${handle.sessionDir} (tail -f ${handle.sessionDir}/orchestrator.log)\n`);
-  const onSigint = (): void => handle.send({ type: 'user.stop' });
+  const term = terminalFor(options, io);
+  // The UI answers escalations and questions in place; after it quits the session has ended or is stopping.
+  const tui = term ? (await import('../tui/start.js')).startTui({ ...term, sessionId: handle.sessionId, log: store, live: { bus: handle.bus, send: (e) => handle.send(e), actor: handle.actor }, env: io.env }) : undefined;
+  const onSigint = (): void => {
+    handle.send({ type: 'user.stop' });
+    tui?.close();
+  };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  const interactive = io.stdin.isTTY === true && io.env.CI !== 'true';
+  const interactive = io.stdin.isTTY === true && io.env.CI !== 'true' && !tui;
   try {
+    await tui?.done;
     for (;;) {
       const summary = await handle.settled();
       const code = await settle(summary, interactive, io, (e) => handle.send(e));

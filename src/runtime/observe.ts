@@ -95,6 +95,9 @@ export function observeSession(o: {
       if (state === 'paused' && c.pausedFor) recorder.note('session.paused', { text: c.pausedFor, reason: c.pausedFor });
       if (state === 'awaitingClarification' && c.question) recorder.note('session.question', { text: c.question });
       if (state === 'escalated' && c.escalation) recorder.note('session.escalated', { text: c.escalation.reason, ...c.escalation });
+      // Which plan task the implementer is on: the log alone then tells a viewer (TUI, dashboard).
+      const task = state === 'implementing.working' ? c.tasks[c.taskIndex] : undefined;
+      if (task) recorder.note('session.task', { text: `task ${c.taskIndex + 1}/${c.tasks.length}: ${task.id} ${task.title}`, taskId: task.id, title: task.title, index: c.taskIndex, total: c.tasks.length });
       log.info({ state }, 'session state');
       notice(`state: ${state}`);
     },
