@@ -137,10 +137,11 @@ export function buildProgram(): Command {
     .option('-w, --workspace <dir>', 'where session files go (default: $ORCHESTRATOR_WORKSPACE or the XDG data directory)')
     .option('-p, --port <n>', 'dashboard port', (v) => parsePort(v), 8000)
     .option('--no-dashboard', 'run without the web dashboard')
+    .option('--no-tui', 'plain progress lines instead of the terminal UI (also without a TTY or with CI=true)')
     .option('-v, --verbose', 'debug-level orchestrator log')
     .option('--json', 'print one JSON summary at the end (progress goes to stderr)')
     .addOption(new Option('--agents <which>', 'real CLIs when installed (auto), only real ones, or only the fakes').choices(['auto', 'real', 'fake']).default('auto'))
-    .action(async (options: { workspace?: string; port: number; dashboard: boolean; verbose?: boolean; json?: boolean; agents: 'auto' | 'real' | 'fake' }) => {
+    .action(async (options: { workspace?: string; port: number; dashboard: boolean; tui: boolean; verbose?: boolean; json?: boolean; agents: 'auto' | 'real' | 'fake' }) => {
       const { runDemo } = await import('./cli/demo.js');
       process.exitCode = await runDemo(options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
     });
