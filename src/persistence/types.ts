@@ -33,7 +33,8 @@ export interface EventLog {
   lastSeq(sessionId: string): number;
   /** The entries of one type (indexed), e.g. the recorded process groups for a resume. */
   ofType(sessionId: string, type: string): LogEntry[];
-  agentSessionIdOf(sessionId: string, workerId: string, attempt: number): string | undefined;
+  /** The CLI's own conversation id of one run (the worker's attempt by that agent), if it reported one. */
+  agentSessionIdOf(sessionId: string, workerId: string, attempt: number, agent: string): string | undefined;
 }
 
 export interface SessionRecord {

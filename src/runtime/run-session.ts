@@ -200,6 +200,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     recorder.writer.flush();
   };
 
+  let restoring = snapshot !== undefined;
   const machine = sessionMachine.provide({
     actors: {
       worker: workerMachine.provide({
@@ -210,7 +211,9 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
               recorder.agentEvent(event, then);
             },
             afterCommit: (then) => recorder.writer.afterCommit(then),
-            conversationOf: (input) => store.agentSessionIdOf(input.sessionId, input.workerId, input.attempt),
+            // Only runs restored from the snapshot continue their conversation: a step run again
+            // later in this process (a retry, a tier drop to another agent) starts afresh.
+            conversationOf: (input) => (restoring ? store.agentSessionIdOf(input.sessionId, input.workerId, input.attempt, input.agent) : undefined),
             onSpawned: (input, pid) => recordSpawn(input.workerId, input.agent, input.attempt, pid),
           }),
           recovery: recoveryMachine.provide({ actors: { awaitGroupExit } }),
@@ -287,6 +290,8 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   });
   notice(`session ${sessionId}${snapshot ? ' (resumed)' : ''} · tier ${s.tier.tier}: ${s.tier.reason}`);
   actor.start();
+  // The restored children started inside start(); whatever launches from now on is new work.
+  restoring = false;
   // Delayed events (the silence fallback) are not part of a snapshot: re-arm them for the time left.
   if (snapshot) actor.send({ type: 'session.rearm', now: new Date().toISOString() });
 

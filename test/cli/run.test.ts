@@ -165,6 +165,8 @@ describe('recovery scenarios end to end (fake agents printing the real error str
     expect(summary.tier).toBe(3);
     const implementers = readLaunches(f.argvFile).filter((l) => l.argv.join(' ').includes('kind=implement'));
     expect(implementers.map((l) => l.cli)).toEqual(['claude', 'codex', 'codex']);
+    // The new implementer starts its own conversation; it must not try to resume Claude's.
+    expect(implementers.filter((l) => l.cli === 'codex').map((l) => l.argv.includes('resume'))).toEqual([false, false]);
     const log = readFileSync(join(summary.workspace, 'orchestrator.log'), 'utf8');
     expect(log).toMatch(/"msg":"tier changed"/);
   });

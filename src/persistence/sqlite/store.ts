@@ -113,12 +113,12 @@ export class SqliteStore implements Store {
   }
 
   /** The CLI conversation a worker run had started, to continue it after a restart. */
-  agentSessionIdOf(sessionId: string, workerId: string, attempt: number): string | undefined {
+  agentSessionIdOf(sessionId: string, workerId: string, attempt: number, agent: string): string | undefined {
     const row = this.db
-      .prepare<[string, string, number], { id: string | null }>(
-        "SELECT json_extract(payload, '$.agentSessionId') AS id FROM events WHERE session_id = ? AND worker_id = ? AND attempt = ? AND json_extract(payload, '$.agentSessionId') IS NOT NULL ORDER BY seq DESC LIMIT 1",
+      .prepare<[string, string, number, string], { id: string | null }>(
+        "SELECT json_extract(payload, '$.agentSessionId') AS id FROM events WHERE session_id = ? AND worker_id = ? AND attempt = ? AND agent = ? AND json_extract(payload, '$.agentSessionId') IS NOT NULL ORDER BY seq DESC LIMIT 1",
       )
-      .get(sessionId, workerId, attempt);
+      .get(sessionId, workerId, attempt, agent);
     return row?.id ?? undefined;
   }
 
