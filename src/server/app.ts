@@ -38,6 +38,8 @@ export async function buildServer(o: ServerOptions): Promise<BuiltServer> {
   const stats: StreamStats = { connected: 0, dropped: 0, onDrop: o.onStreamDrop };
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
   installZodValidation(app);
+  // JSON only: a form or text body is a 415, not something to guess at.
+  app.removeContentTypeParser('text/plain');
   // Client mistakes are 4xx with the reason; only a bug in the server is a 500, and then without internals.
   app.setErrorHandler((error: FastifyError, req, reply) => {
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;

@@ -33,7 +33,7 @@ const STATUS = { unknown_session: 404, not_live: 409, not_accepted: 409 } as con
 export function registerControlRoutes(app: FastifyInstance, registry: SessionRegistry): void {
   const handle = (id: string | undefined, action: Scoped['action'], req: FastifyRequest, reply: FastifyReply): unknown => {
     if (id === undefined) return reply.code(404).send({ error: 'no_session', message: 'the store has no session yet' });
-    const event = eventOf(action, (req.body ?? {}) as ControlBody);
+    const event = eventOf(action, (req.body ?? {}));
     if (typeof event === 'string') return reply.code(400).send({ error: 'bad_request', message: event });
     const result = registry.control(id, event);
     if ('kind' in result) return reply.code(STATUS[result.kind]).send({ error: result.kind, message: result.message });

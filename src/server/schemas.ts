@@ -22,13 +22,14 @@ export const ControlParams = z.strictObject({ action: z.enum(CONTROLS) });
 export type ControlParams = z.infer<typeof ControlParams>;
 export const ScopedControlParams = SessionParams.extend({ action: z.enum(CONTROLS) });
 export type ScopedControlParams = z.infer<typeof ScopedControlParams>;
-/** One body for every control: only `clarify` needs text; `reject` may give a reason. */
-export const ControlBody = z
-  .strictObject({
+/** One body for every control (none at all is `{}`): only `clarify` needs text; `reject` may give a reason. */
+export const ControlBody = z.preprocess(
+  (v) => v ?? {},
+  z.strictObject({
     text: z.string().trim().min(1).max(10_000).optional(),
     reason: z.string().trim().min(1).max(2_000).optional(),
-  })
-  .default({});
+  }),
+);
 export type ControlBody = z.infer<typeof ControlBody>;
 
 /** Route schemas are zod schemas: JSON Schema for the OpenAPI document, zod for validation. */

@@ -24,7 +24,7 @@ function toChart(node: StateNode): ChartNode {
     initial: typeof initial === 'string' ? initial : undefined,
     events: node.ownEvents.map(String).filter((e) => !e.startsWith('xstate.')),
     targets: [...targets],
-    states: Object.values(node.states).map((s) => toChart(s as StateNode)),
+    states: Object.values(node.states).map((s) => toChart(s)),
   };
 }
 
