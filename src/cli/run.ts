@@ -12,6 +12,7 @@ import { renderDoctor } from '../probe/render.js';
 import { chooseTier } from '../probe/tiers.js';
 import { resumeSession, startSession, type ResumeError, type SessionHandle, type SessionSummary } from '../runtime/run-session.js';
 import { defaultWorkspace, newSessionId } from '../runtime/workspace.js';
+import { startDashboard, type Dashboard } from './dashboard.js';
 
 /** Exit codes, documented in the README. */
 export const EXIT = { completed: 0, failed: 1, usage: 2, escalated: 3, clarification: 4, paused: 5, stopped: 130 } as const;
@@ -21,6 +22,7 @@ export interface RunOptions {
   workspace?: string;
   config?: string;
   port?: number;
+  host?: string;
   dashboard: boolean;
   verbose?: boolean;
   json?: boolean;
@@ -76,7 +78,6 @@ export async function runTask(task: string, options: RunOptions, io: RunIo): Pro
     err(renderDoctor(probes, tier));
     return EXIT.failed;
   }
-  if (options.dashboard) err(`orchestrate: the web dashboard is not part of this build yet; running headless (port ${options.port ?? 8000} unused).`);
   const workspace = workspaceOf(options, io.env);
   const store = openStore(workspace, io);
   if (!store) return EXIT.failed;
@@ -85,7 +86,8 @@ export async function runTask(task: string, options: RunOptions, io: RunIo): Pro
     { sessionId: newSessionId(), task, target, workspace, config: loaded.config, configSource: loaded.source, tier },
     { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: (line) => out.write(`${line}\n`) },
   );
-  return drive(handle, store, options, io);
+  const dashboard = options.dashboard && !('kind' in handle) ? await startDashboard(store, handle, options, out) : undefined;
+  return drive(handle, store, options, io, dashboard);
 }
 
 /** `orchestrate resume <session>`: continue a session after a crash or a stop of the orchestrator. */
@@ -97,7 +99,7 @@ export async function runResume(sessionId: string, options: Pick<RunOptions, 'wo
   return drive(handle, store, options, io);
 }
 
-async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, options: Pick<RunOptions, 'json'>, io: RunIo): Promise<number> {
+async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, options: Pick<RunOptions, 'json'>, io: RunIo, dashboard?: Dashboard): Promise<number> {
   if ('kind' in handle) {
     io.stderr.write(`orchestrate: ${handle.message}\n`);
     store.close();
@@ -112,6 +114,7 @@ async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, op
   try {
     for (;;) {
       const summary = await handle.settled();
+      if (await dashboard?.keepWaiting(summary, handle)) continue;
       const code = await settle(summary, interactive, io, (e) => handle.send(e));
       if (code === undefined) continue;
       if (options.json) io.stdout.write(`${JSON.stringify(summaryJson(summary))}\n`);
@@ -121,6 +124,7 @@ async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, op
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+    await dashboard?.close();
     handle.close();
     store.close();
   }

@@ -34,7 +34,8 @@ export interface BuiltServer {
 }
 
 export async function buildServer(o: ServerOptions): Promise<BuiltServer> {
-  const app = Fastify({ bodyLimit: o.bodyLimitBytes ?? 16 * 1024, logger: false, return503OnClosing: true });
+  // Live streams never end by themselves: closing the server must cut them, not wait for them.
+  const app = Fastify({ bodyLimit: o.bodyLimitBytes ?? 16 * 1024, logger: false, return503OnClosing: true, forceCloseConnections: true });
   const stats: StreamStats = { connected: 0, dropped: 0, onDrop: o.onStreamDrop };
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
   installZodValidation(app);
