@@ -1,13 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveSession, slowRules, until, type Live } from './server-helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-const text = async (page: Page, testId: string): Promise<string> => (await page.getByTestId(testId).textContent()) ?? '';
 
 describe('the dashboard in a real Chromium during a fake-agent session', () => {
   let live: Live;
@@ -53,7 +52,7 @@ describe('the dashboard in a real Chromium during a fake-agent session', () => {
     // Resume: it goes on implementing.
     await page.getByRole('button', { name: 'Resume' }).click();
     await page.getByTestId('session-state').filter({ hasText: /^implementing/ }).waitFor();
-    expect(live.handle.actor.getSnapshot().matches('implementing' as never)).toBe(true);
+    expect(live.handle.actor.getSnapshot().matches('implementing')).toBe(true);
     await page.getByTestId('inbox').waitFor({ state: 'hidden' });
 
     // The rest of the run shows up too: reviews with verdicts and the final state.
