@@ -65,9 +65,12 @@ export function buildProgram(): Command {
     .description('continue a session after a crash or a stop of the orchestrator')
     .argument('<session>', 'the session id (see orchestrate sessions)')
     .option('-w, --workspace <dir>', 'where the session store is (default: $ORCHESTRATOR_WORKSPACE or the XDG data directory)')
+    .option('-p, --port <n>', 'dashboard port', (v) => parsePort(v), 8000)
+    .option('--host <address>', 'address the dashboard listens on (default 127.0.0.1)')
+    .option('--no-dashboard', 'run without the web dashboard')
     .option('-v, --verbose', 'debug-level orchestrator log')
     .option('--json', 'print one JSON summary at the end')
-    .action(async (session: string, options: { workspace?: string; verbose?: boolean; json?: boolean }) => {
+    .action(async (session: string, options: { workspace?: string; port: number; host?: string; dashboard: boolean; verbose?: boolean; json?: boolean }) => {
       const { runResume } = await import('./cli/run.js');
       process.exitCode = await runResume(session, options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
     });

@@ -91,12 +91,13 @@ export async function runTask(task: string, options: RunOptions, io: RunIo): Pro
 }
 
 /** `orchestrate resume <session>`: continue a session after a crash or a stop of the orchestrator. */
-export async function runResume(sessionId: string, options: Pick<RunOptions, 'workspace' | 'verbose' | 'json'>, io: RunIo): Promise<number> {
+export async function runResume(sessionId: string, options: Pick<RunOptions, 'workspace' | 'verbose' | 'json' | 'port' | 'host'> & { dashboard?: boolean }, io: RunIo): Promise<number> {
   const store = openStore(workspaceOf(options, io.env), io, { mustExist: true });
   if (!store) return EXIT.failed;
   const out = options.json ? io.stderr : io.stdout;
   const handle = await resumeSession(sessionId, { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: (line) => out.write(`${line}\n`) });
-  return drive(handle, store, options, io);
+  const dashboard = options.dashboard !== false && !('kind' in handle) ? await startDashboard(store, handle, options, out) : undefined;
+  return drive(handle, store, options, io, dashboard);
 }
 
 async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, options: Pick<RunOptions, 'json'>, io: RunIo, dashboard?: Dashboard): Promise<number> {

@@ -101,4 +101,29 @@ describe('orchestrate with the dashboard, and orchestrate serve (real processes)
     serve.child.kill('SIGTERM');
     expect((await serve.done).code).toBe(0);
   }, 90_000);
+
+  it('a pause pressed on the dashboard of an unattended run is waited out, not an exit: resume there and the run completes', async () => {
+    const g = sessionFixture(slowRules(150));
+    const run = startCli(['Add a greeting', '--target', g.target, '--workspace', g.workspace, '--port', '0'], g.env);
+    const url = new URL(await run.url);
+    const headers = { authorization: `Bearer ${url.searchParams.get('token') ?? ''}`, 'content-type': 'application/json' };
+    const post = (action: string) => fetch(`http://${url.host}/api/control/${action}`, { method: 'POST', headers, body: '{}' });
+    let paused = await post('pause');
+    // The session may still be between phases; a pause is accepted once a phase runs.
+    for (let i = 0; i < 100 && paused.status === 409; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      paused = await post('pause');
+    }
+    expect(paused.status).toBe(202);
+    // Still running and waiting: the server answers, and it says paused.
+    await new Promise((res) => setTimeout(res, 500));
+    expect(run.child.exitCode).toBeNull();
+    const session = (await (await fetch(`http://${url.host}/api/session`, { headers })).json()) as { state: string };
+    expect(session.state).toBe('paused');
+    expect((await post('resume')).status).toBe(202);
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/paused from the dashboard: resume or stop it there/);
+    expect(r.stdout).toMatch(/session \S+: completed/);
+  }, 90_000);
 });
