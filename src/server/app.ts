@@ -51,6 +51,9 @@ export async function buildServer(o: ServerOptions): Promise<BuiltServer> {
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}` }));
 
   await app.register(fastifyCookie);
+  // Before the guards: its own onRequest hook marks upgrade requests, so that a refused upgrade's
+  // socket is destroyed after the error answer (otherwise it stays open and close() waits on it).
+  await app.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 } });
   installGuards(app, {
     token: o.token,
     hosts: () => {
@@ -59,7 +62,6 @@ export async function buildServer(o: ServerOptions): Promise<BuiltServer> {
     },
   });
   await app.register(fastifySwagger, { openapi: { info: { title: 'orchestrate', version: '1', description: 'REST, SSE and WebSocket API of the orchestrate server. Every route but /health needs the access token (Authorization: Bearer <token>).' } } });
-  await app.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 } });
   await app.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/assets/', index: false, list: false, dotfiles: 'deny' });
 
   registerReadRoutes(app, o.registry);

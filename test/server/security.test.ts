@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { raw } from './http.js';
 import { liveSession, slowRules, until, type Live } from './server-helpers.js';
 
@@ -48,6 +49,26 @@ describe('security, input validation and controls (real server over a live fake-
     expect((await post('/api/control/review', '{}', { origin: `http://127.0.0.1:${live.server.port + 1}` })).status).toBe(403);
     const own = await raw(live.base, 'GET', '/api/session', { ...live.auth, origin: `http://localhost:${live.server.port}`, host: `localhost:${live.server.port}` });
     expect(own.status).toBe(200);
+  });
+
+  it('WebSocket upgrades go through the same guards: no token, a foreign Origin or Host get an HTTP error, not a socket', async () => {
+    const attempt = (headers: Record<string, string>): Promise<number> =>
+      new Promise((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${live.server.port}/api/ws`, { headers });
+        ws.on('unexpected-response', (_req, res) => {
+          resolve(res.statusCode ?? 0);
+          ws.terminate();
+        });
+        ws.on('open', () => {
+          resolve(101);
+          ws.close();
+        });
+        ws.on('error', () => undefined);
+      });
+    expect(await attempt({})).toBe(401);
+    expect(await attempt({ ...live.auth, origin: 'http://evil.example' })).toBe(403);
+    expect(await attempt({ ...live.auth, host: 'evil.example' })).toBe(421);
+    expect(await attempt(live.auth)).toBe(101);
   });
 
   it('malformed, oversized, mistyped and unknown input gets a 4xx with a clear message, never a 500', async () => {
