@@ -54,13 +54,11 @@ export async function buildServer(o: ServerOptions): Promise<BuiltServer> {
   // Before the guards: its own onRequest hook marks upgrade requests, so that a refused upgrade's
   // socket is destroyed after the error answer (otherwise it stays open and close() waits on it).
   await app.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 } });
-  installGuards(app, {
-    token: o.token,
-    hosts: () => {
-      const address = app.server.address();
-      return allowedHosts(o.host, typeof address === 'object' && address ? address.port : 0);
-    },
-  });
+  const port = (): number => {
+    const address = app.server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  };
+  installGuards(app, { token: o.token, port, hosts: () => allowedHosts(o.host, port()) });
   await app.register(fastifySwagger, { openapi: { info: { title: 'orchestrate', version: '1', description: 'REST, SSE and WebSocket API of the orchestrate server. Every route but /health needs the access token (Authorization: Bearer <token>).' } } });
   await app.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/assets/', index: false, list: false, dotfiles: 'deny' });
 

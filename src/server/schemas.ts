@@ -5,8 +5,6 @@ export const SessionParams = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_
 export type SessionParams = z.infer<typeof SessionParams>;
 export const SinceQuery = z.strictObject({
   since: z.coerce.number().int().nonnegative().optional(),
-  /** Browsers' EventSource cannot set headers; the token travels in the cookie instead. */
-  token: z.string().optional(),
 });
 export type SinceQuery = z.infer<typeof SinceQuery>;
 export const EventsQuery = z.strictObject({

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostname } from 'node:os';
 import { WebSocket } from 'ws';
+import { allowedHosts } from '../../src/server/security.js';
 import { raw } from './http.js';
 import { liveSession, slowRules, until, type Live } from './server-helpers.js';
 
@@ -30,7 +32,7 @@ describe('security, input validation and controls (real server over a live fake-
     expect(r.status).toBe(303);
     expect(r.headers.location).toBe('/');
     const cookie = String(r.headers['set-cookie']);
-    expect(cookie).toMatch(/orchestrate_token=/);
+    expect(cookie).toMatch(new RegExp(`orchestrate_token_${live.server.port}=`));
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
     const again = await raw(live.base, 'GET', '/api/session', { cookie: cookie.split(';')[0] ?? '' });
@@ -69,6 +71,15 @@ describe('security, input validation and controls (real server over a live fake-
     expect(await attempt({ ...live.auth, origin: 'http://evil.example' })).toBe(403);
     expect(await attempt({ ...live.auth, host: 'evil.example' })).toBe(421);
     expect(await attempt(live.auth)).toBe(101);
+  });
+
+  it('the accepted Host names: loopback and the bound address; on every interface also the machine\'s own names, never others', () => {
+    expect([...allowedHosts('127.0.0.1', 8000)].sort()).toEqual(['127.0.0.1:8000', '[::1]:8000', 'localhost:8000']);
+    expect(allowedHosts('::1', 81).has('[::1]:81')).toBe(true);
+    const wild = allowedHosts('0.0.0.0', 8000);
+    expect(wild.has(`${hostname()}:8000`)).toBe(true);
+    expect(wild.has('evil.example:8000')).toBe(false);
+    expect(wild.has('127.0.0.1:8001')).toBe(false);
   });
 
   it('malformed, oversized, mistyped and unknown input gets a 4xx with a clear message, never a 500', async () => {
