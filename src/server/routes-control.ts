@@ -4,7 +4,7 @@ import type { SessionRegistry } from './registry.js';
 import { ControlBody, ControlParams, ScopedControlParams, schemaOf, type ScopedControlParams as Scoped } from './schemas.js';
 
 /** The statechart event for a control, or why the body does not make one. */
-function eventOf(action: Scoped['action'], body: ControlBody): SessionEvent | string {
+export function eventOf(action: Scoped['action'], body: ControlBody): SessionEvent | string {
   switch (action) {
     case 'pause':
       return { type: 'user.pause' };

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { SessionRegistry } from './registry.js';
-import { SessionParams, SinceQuery, schemaOf } from './schemas.js';
+import { eventOf } from './routes-control.js';
+import { SessionParams, SinceQuery, WsControl, schemaOf } from './schemas.js';
 import { follow, type FlowLimits, type Transport } from './stream.js';
 
 export interface StreamStats {
@@ -24,6 +25,22 @@ function sinceOf(req: FastifyRequest): number | string {
   if (header === undefined) return (req.query as SinceQuery).since ?? 0;
   const n = Number(header);
   return Number.isInteger(n) && n >= 0 ? n : `Last-Event-ID must be a non-negative integer (got "${String(header)}")`;
+}
+
+function wsControl(registry: SessionRegistry, id: string, data: Buffer): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(data.toString('utf8'));
+  } catch {
+    return { type: 'control.error', error: 'bad_json', message: 'messages are JSON: {"type":"control","action":"pause"}' };
+  }
+  const parsed = WsControl.safeParse(json);
+  if (!parsed.success) return { type: 'control.error', error: 'invalid_request', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ') };
+  const event = eventOf(parsed.data.action, parsed.data);
+  if (typeof event === 'string') return { type: 'control.error', error: 'bad_request', message: event };
+  const result = registry.control(id, event);
+  if ('kind' in result) return { type: 'control.error', error: result.kind, message: result.message };
+  return { type: 'control.result', accepted: true, sessionId: id, event: event.type, state: result.state };
 }
 
 export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegistry, limits: FlowLimits, stats: StreamStats): void {
@@ -49,6 +66,8 @@ export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegi
         setTimeout(() => socket.terminate(), 1000).unref();
       },
     };
+    // Messages from the client are controls, answered on the same socket (not envelopes: no seq).
+    socket.on('message', (data: Buffer) => socket.send(JSON.stringify(wsControl(registry, id, data))));
     stats.connected += 1;
     const { stop } = follow(registry, id, (req.query as SinceQuery).since ?? 0, client, limits);
     socket.on('close', () => {

@@ -30,6 +30,14 @@ export const ControlBody = z.preprocess(
 );
 export type ControlBody = z.infer<typeof ControlBody>;
 
+/** A control sent over the WebSocket: the same actions and body as the REST route. */
+export const WsControl = z.strictObject({
+  type: z.literal('control'),
+  action: z.enum(CONTROLS),
+  text: z.string().trim().min(1).max(10_000).optional(),
+  reason: z.string().trim().min(1).max(2_000).optional(),
+});
+
 /** Route schemas are zod schemas: JSON Schema for the OpenAPI document, zod for validation. */
 const zodOf = new WeakMap<object, z.ZodType>();
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { happyRules, verdict, type Rule } from '../helpers/session-fixture.js';
 import { raw } from './http.js';
-import { liveSession, until, type Live } from './server-helpers.js';
+import { liveSession, slowRules, until, type Live } from './server-helpers.js';
 
 const planReview = (v: Parameters<typeof verdict>[0], reviewer: string): Rule => ({ match: { kind: 'review', cli: reviewer, promptIncludes: 'architect' }, times: 1, respond: verdict(v) });
 
@@ -56,6 +57,37 @@ describe('answering the session over HTTP: escalations and clarifications (live 
       expect(r.status, r.body).toBe(202);
       expect(await until(() => live.handle.actor.getSnapshot().value === 'completed', 60_000)).toBe(true);
       expect(live.store.ofType(live.handle.sessionId, 'control')[0]?.payload.control).toEqual({ type: 'user.clarify', text: 'Keep it to one file.' });
+    } finally {
+      await live.close();
+    }
+  }, 90_000);
+
+  it('controls also come over the WebSocket, answered on it: malformed and refused ones with a reason', async () => {
+    const live = await liveSession(slowRules(150));
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${live.server.port}/api/ws?since=0`, { headers: live.auth });
+      const answers: { type: string; error?: string; event?: string }[] = [];
+      ws.on('message', (data: Buffer) => {
+        const m = JSON.parse(data.toString()) as { type: string; seq?: number };
+        if (m.type.startsWith('control.')) answers.push(m);
+      });
+      await new Promise((r) => ws.on('open', r));
+      const ask = async (message: string) => {
+        const n = answers.length;
+        ws.send(message);
+        expect(await until(() => answers.length > n)).toBe(true);
+        return answers[n];
+      };
+      expect(await ask('pause!')).toMatchObject({ type: 'control.error', error: 'bad_json' });
+      expect(await ask('{"type":"control","action":"explode"}')).toMatchObject({ type: 'control.error', error: 'invalid_request' });
+      expect(await ask('{"type":"control","action":"clarify"}')).toMatchObject({ type: 'control.error', error: 'bad_request' });
+      expect(await until(() => live.handle.actor.getSnapshot().matches('implementing'))).toBe(true);
+      expect(await ask('{"type":"control","action":"pause"}')).toMatchObject({ type: 'control.result', event: 'user.pause' });
+      expect(live.handle.actor.getSnapshot().value).toBe('paused');
+      expect(await ask('{"type":"control","action":"pause"}')).toMatchObject({ type: 'control.error', error: 'not_accepted' });
+      expect(await ask('{"type":"control","action":"stop"}')).toMatchObject({ type: 'control.result', event: 'user.stop' });
+      expect((await live.handle.settled()).state).toBe('stopped');
+      ws.close();
     } finally {
       await live.close();
     }

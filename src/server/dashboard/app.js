@@ -83,7 +83,7 @@ const queueRender = () => {
 };
 
 function onEnvelope(e) {
-  if (e.sessionId !== state.sessionId || e.seq <= state.lastSeq) return;
+  if (typeof e.seq !== 'number' || e.sessionId !== state.sessionId || e.seq <= state.lastSeq) return;
   state.lastSeq = e.seq;
   state.events.push(e);
   if (state.events.length > MAX_EVENTS) state.events.splice(0, state.events.length - MAX_EVENTS);
