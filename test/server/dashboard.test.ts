@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { happyRules, verdict } from '../helpers/session-fixture.js';
 import { liveSession, slowRules, until, type Live } from './server-helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -80,5 +81,25 @@ describe('the dashboard in a real Chromium during a fake-agent session', () => {
     await live.server.close();
     await page.getByTestId('connection').filter({ hasText: /disconnected/ }).waitFor();
     expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('the escalation inbox shows why the session waits; Approve on the page lets it go on', async () => {
+    const escalating = await liveSession([{ match: { kind: 'review', cli: 'codex', promptIncludes: 'architect' }, times: 1, respond: verdict('blocker', 'The plan deletes the README.') }, ...happyRules()]);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      await page.goto(escalating.server.url);
+      await page.getByTestId('inbox').filter({ hasText: 'Escalated' }).waitFor({ timeout: 30_000 });
+      expect(await page.getByTestId('inbox').textContent()).toMatch(/blocker/);
+      await page.getByTestId('reviews').filter({ hasText: 'codex: blocker — The plan deletes the README.' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Approve' }).isVisible()).toBe(true);
+      await page.screenshot({ path: join(escalating.fixture.dir, 'escalated.png') });
+      await page.getByRole('button', { name: 'Approve' }).click();
+      await page.getByTestId('session-state').filter({ hasText: /^completed$/ }).waitFor({ timeout: 60_000 });
+      await page.getByTestId('inbox').waitFor({ state: 'hidden' });
+      expect(escalating.store.ofType(escalating.handle.sessionId, 'control').map((e) => e.payload.text)).toEqual(['user.approve']);
+      process.stdout.write(`escalation screenshot: ${join(escalating.fixture.dir, 'escalated.png')}\n`);
+    } finally {
+      await escalating.close();
+    }
   }, 120_000);
 });
