@@ -29,6 +29,16 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // The dashboard is plain browser JavaScript served as it is (no bundler).
+    files: ['src/server/dashboard/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['document', 'location', 'history', 'fetch', 'WebSocket', 'Node', 'Option', 'requestAnimationFrame', 'setTimeout', 'setInterval', 'clearTimeout'].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
+  {
     // Plain-JS scripts (fake agents, build helpers) run on Node.
     files: ['**/*.mjs'],
     languageOptions: {

@@ -1,5 +1,8 @@
 // The bin entry must be executable after `npm install` builds it (tsc does not set modes).
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync } from 'node:fs';
 
 const entry = new URL('../dist/cli.js', import.meta.url);
 if (existsSync(entry)) chmodSync(entry, 0o755);
+
+// tsc compiles only TypeScript: the dashboard's static files are copied beside the server.
+cpSync(new URL('../src/server/dashboard/', import.meta.url), new URL('../dist/server/dashboard/', import.meta.url), { recursive: true });

@@ -29,6 +29,7 @@ export function buildProgram(): Command {
     .option('-w, --workspace <dir>', 'where session files go (default: $ORCHESTRATOR_WORKSPACE or the XDG data directory)')
     .option('-c, --config <file>', 'configuration file (default: <target>/orchestrate.config.json)')
     .option('-p, --port <n>', 'dashboard port', (v) => parsePort(v), 8000)
+    .option('--host <address>', 'address the dashboard listens on (default 127.0.0.1; anything else is reachable from the network)')
     .option('--no-dashboard', 'run without the web dashboard')
     .option('-v, --verbose', 'debug-level orchestrator log')
     .option('--json', 'print one JSON summary at the end (progress goes to stderr)')
@@ -65,10 +66,13 @@ export function buildProgram(): Command {
     .description('continue a session after a crash or a stop of the orchestrator')
     .argument('<session>', 'the session id (see orchestrate sessions)')
     .option('-w, --workspace <dir>', 'where the session store is (default: $ORCHESTRATOR_WORKSPACE or the XDG data directory)')
+    .option('-p, --port <n>', 'dashboard port', (v) => parsePort(v), 8000)
+    .option('--host <address>', 'address the dashboard listens on (default 127.0.0.1)')
+    .option('--no-dashboard', 'run without the web dashboard')
     .option('-v, --verbose', 'debug-level orchestrator log')
     .option('--json', 'print one JSON summary at the end')
     .option('--no-tui', 'plain progress lines instead of the terminal UI')
-    .action(async (session: string, options: { workspace?: string; verbose?: boolean; json?: boolean; tui: boolean }) => {
+    .action(async (session: string, options: { workspace?: string; port: number; host?: string; dashboard: boolean; verbose?: boolean; json?: boolean; tui: boolean }) => {
       const { runResume } = await import('./cli/run.js');
       process.exitCode = await runResume(session, options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
     });
@@ -92,6 +96,17 @@ export function buildProgram(): Command {
     .action(async (options: { workspace?: string; json?: boolean }) => {
       const { runSessions } = await import('./cli/sessions.js');
       process.exitCode = runSessions(options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+    });
+
+  program
+    .command('serve')
+    .description('the web dashboard and API alone, over every session in the store (past and running)')
+    .option('-w, --workspace <dir>', 'where the session store is')
+    .option('-p, --port <n>', 'port (default 8000; a free one when taken)', (v) => parsePort(v), 8000)
+    .option('--host <address>', 'address to listen on (default 127.0.0.1)')
+    .action(async (options: { workspace?: string; port: number; host?: string }) => {
+      const { runServe } = await import('./cli/serve.js');
+      process.exitCode = await runServe(options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
     });
 
   program
@@ -169,6 +184,7 @@ interface RunCliOptions {
   workspace?: string;
   config?: string;
   port: number;
+  host?: string;
   dashboard: boolean;
   verbose?: boolean;
   json?: boolean;

@@ -13,6 +13,7 @@ import { chooseTier } from '../probe/tiers.js';
 import { resumeSession, startSession, type ResumeError, type SessionHandle, type SessionSummary } from '../runtime/run-session.js';
 import { defaultWorkspace, newSessionId } from '../runtime/workspace.js';
 import { tuiTerminal, type Terminal } from '../tui/terminal.js';
+import { startDashboard, type Dashboard } from './dashboard.js';
 
 /** Exit codes, documented in the README. */
 export const EXIT = { completed: 0, failed: 1, usage: 2, escalated: 3, clarification: 4, paused: 5, stopped: 130 } as const;
@@ -22,6 +23,7 @@ export interface RunOptions {
   workspace?: string;
   config?: string;
   port?: number;
+  host?: string;
   dashboard: boolean;
   verbose?: boolean;
   json?: boolean;
@@ -79,7 +81,6 @@ export async function runTask(task: string, options: RunOptions, io: RunIo): Pro
     err(renderDoctor(probes, tier));
     return EXIT.failed;
   }
-  if (options.dashboard) err(`orchestrate: the web dashboard is not part of this build yet; running headless (port ${options.port ?? 8000} unused).`);
   const workspace = workspaceOf(options, io.env);
   const store = openStore(workspace, io);
   if (!store) return EXIT.failed;
@@ -87,15 +88,23 @@ export async function runTask(task: string, options: RunOptions, io: RunIo): Pro
     { sessionId: newSessionId(), task, target, workspace, config: loaded.config, configSource: loaded.source, tier },
     { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: noticeTo(options, io) },
   );
-  return drive(handle, store, options, io);
+  const out = options.json ? io.stderr : io.stdout;
+  const dashboard = options.dashboard && !('kind' in handle) ? await startDashboard(store, handle, options, out) : undefined;
+  return drive(handle, store, options, io, dashboard);
 }
 
 /** `orchestrate resume <session>`: continue a session after a crash or a stop of the orchestrator. */
-export async function runResume(sessionId: string, options: Pick<RunOptions, 'workspace' | 'verbose' | 'json' | 'tui'>, io: RunIo): Promise<number> {
+export async function runResume(
+  sessionId: string,
+  options: Pick<RunOptions, 'workspace' | 'verbose' | 'json' | 'tui' | 'port' | 'host'> & { dashboard?: boolean },
+  io: RunIo,
+): Promise<number> {
   const store = openStore(workspaceOf(options, io.env), io, { mustExist: true });
   if (!store) return EXIT.failed;
   const handle = await resumeSession(sessionId, { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: noticeTo(options, io) });
-  return drive(handle, store, options, io);
+  const out = options.json ? io.stderr : io.stdout;
+  const dashboard = options.dashboard !== false && !('kind' in handle) ? await startDashboard(store, handle, options, out) : undefined;
+  return drive(handle, store, options, io, dashboard);
 }
 
 /** The terminal for the UI, or undefined for plain lines (--no-tui, --json, no TTY, CI). */
@@ -108,7 +117,7 @@ function noticeTo(options: Pick<RunOptions, 'json' | 'tui'>, io: RunIo): (line: 
   return (line) => out.write(`${line}\n`);
 }
 
-async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, options: Pick<RunOptions, 'json' | 'tui'>, io: RunIo): Promise<number> {
+async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, options: Pick<RunOptions, 'json' | 'tui'>, io: RunIo, dashboard?: Dashboard): Promise<number> {
   if ('kind' in handle) {
     io.stderr.write(`orchestrate: ${handle.message}\n`);
     store.close();
@@ -130,6 +139,7 @@ async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, op
     await tui?.done;
     for (;;) {
       const summary = await handle.settled();
+      if (await dashboard?.keepWaiting(summary, handle)) continue;
       const code = await settle(summary, interactive, io, (e) => handle.send(e));
       if (code === undefined) continue;
       if (options.json) io.stdout.write(`${JSON.stringify(summaryJson(summary))}\n`);
@@ -139,6 +149,7 @@ async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, op
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+    await dashboard?.close();
     handle.close();
     store.close();
   }

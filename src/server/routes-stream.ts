@@ -1,0 +1,115 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { SessionRegistry } from './registry.js';
+import { eventOf } from './routes-control.js';
+import { SessionParams, SinceQuery, WsControl, schemaOf } from './schemas.js';
+import { follow, type FlowLimits, type Transport } from './stream.js';
+
+export interface StreamStats {
+  connected: number;
+  dropped: number;
+  onDrop?: ((reason: string) => void) | undefined;
+}
+
+/** Which session a stream request means, or a 4xx already sent. */
+function sessionOf(registry: SessionRegistry, req: FastifyRequest): string | { status: number; error: string; message: string } {
+  const id = (req.params as Partial<SessionParams>).id ?? registry.defaultId();
+  if (id === undefined) return { status: 404, error: 'no_session', message: 'the store has no session yet' };
+  if (!registry.record(id)) return { status: 404, error: 'unknown_session', message: `no session "${id}"` };
+  return id;
+}
+
+/** SSE's `Last-Event-ID` wins over `?since=`: it is what the browser sends when it reconnects by itself. */
+function sinceOf(req: FastifyRequest): number | string {
+  const header = req.headers['last-event-id'];
+  if (header === undefined) return (req.query as SinceQuery).since ?? 0;
+  const n = Number(header);
+  return Number.isInteger(n) && n >= 0 ? n : `Last-Event-ID must be a non-negative integer (got "${String(header)}")`;
+}
+
+function wsControl(registry: SessionRegistry, id: string, data: Buffer): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(data.toString('utf8'));
+  } catch {
+    return { type: 'control.error', error: 'bad_json', message: 'messages are JSON: {"type":"control","action":"pause"}' };
+  }
+  const parsed = WsControl.safeParse(json);
+  if (!parsed.success) return { type: 'control.error', error: 'invalid_request', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ') };
+  const event = eventOf(parsed.data.action, parsed.data);
+  if (typeof event === 'string') return { type: 'control.error', error: 'bad_request', message: event };
+  const result = registry.control(id, event);
+  if ('kind' in result) return { type: 'control.error', error: result.kind, message: result.message };
+  return { type: 'control.result', accepted: true, sessionId: id, event: event.type, state: result.state };
+}
+
+export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegistry, limits: FlowLimits, stats: StreamStats): void {
+  const dropped = (reason: string): void => {
+    stats.dropped += 1;
+    app.log.warn({ reason }, 'stream client dropped');
+    stats.onDrop?.(reason);
+  };
+
+  const websocket = (socket: WebSocket, req: FastifyRequest): void => {
+    const id = sessionOf(registry, req);
+    if (typeof id !== 'string') {
+      socket.close(4404, id.message.slice(0, 120));
+      return;
+    }
+    const client: Transport = {
+      buffered: () => socket.bufferedAmount,
+      send: (e) => socket.send(JSON.stringify(e)),
+      drop: (reason) => {
+        dropped(reason);
+        // 1013 "try again later"; a client that reads nothing never completes the close handshake.
+        socket.close(1013, reason.slice(0, 120));
+        setTimeout(() => socket.terminate(), 1000).unref();
+      },
+    };
+    // Messages from the client are controls, answered on the same socket (not envelopes: no seq).
+    socket.on('message', (data: Buffer) => socket.send(JSON.stringify(wsControl(registry, id, data))));
+    stats.connected += 1;
+    const { stop } = follow(registry, id, (req.query as SinceQuery).since ?? 0, client, limits);
+    socket.on('close', () => {
+      stats.connected -= 1;
+      stop();
+    });
+    socket.on('error', (error) => app.log.warn({ err: error }, 'websocket error'));
+  };
+
+  const sse = (req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
+    const id = sessionOf(registry, req);
+    if (typeof id !== 'string') return reply.code(id.status).send({ error: id.error, message: id.message });
+    const since = sinceOf(req);
+    if (typeof since === 'string') return reply.code(400).send({ error: 'bad_last_event_id', message: since });
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write('retry: 2000\n\n');
+    const client: Transport = {
+      buffered: () => res.writableLength,
+      send: (e) => res.write(`id: ${e.seq}\ndata: ${JSON.stringify(e)}\n\n`),
+      drop: (reason) => {
+        dropped(reason);
+        res.end(`event: dropped\ndata: ${JSON.stringify({ reason })}\n\n`);
+        setTimeout(() => res.destroy(), 1000).unref();
+      },
+    };
+    stats.connected += 1;
+    const { stop } = follow(registry, id, since, client, limits);
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    keepAlive.unref();
+    res.on('close', () => {
+      stats.connected -= 1;
+      clearInterval(keepAlive);
+      stop();
+    });
+    return undefined;
+  };
+
+  const streamSchema = { querystring: SinceQuery, tags: ['stream'] };
+  app.get('/api/ws', { websocket: true, schema: schemaOf({ ...streamSchema, summary: 'WebSocket: {seq, sessionId, type, payload} per committed entry, from ?since= (live session, else newest)' }) }, websocket);
+  app.get('/api/sessions/:id/ws', { websocket: true, schema: schemaOf({ ...streamSchema, params: SessionParams, summary: 'WebSocket stream of one session' }) }, websocket);
+  app.get('/api/events/stream', { schema: schemaOf({ ...streamSchema, summary: 'SSE: the same envelopes with id: <seq>; honours Last-Event-ID' }) }, sse);
+  app.get('/api/sessions/:id/events/stream', { schema: schemaOf({ ...streamSchema, params: SessionParams, summary: 'SSE stream of one session' }) }, sse);
+}

@@ -1,0 +1,166 @@
+import type { LogEntry, Store } from '../persistence/types.js';
+import type { SessionRegistry } from './registry.js';
+
+/** What every live client (WebSocket or SSE) receives, one per committed log entry. */
+export interface Envelope {
+  seq: number;
+  sessionId: string;
+  type: string;
+  payload: LogEntry['payload'];
+  agent: string;
+  workerId: string;
+  attempt: number;
+  timestamp: string;
+  usage?: LogEntry['usage'];
+}
+
+export const envelopeOf = (e: LogEntry): Envelope => ({
+  seq: e.seq,
+  sessionId: e.sessionId,
+  type: e.type,
+  payload: e.payload,
+  agent: e.agent,
+  workerId: e.workerId,
+  attempt: e.attempt,
+  timestamp: e.timestamp,
+  ...(e.usage ? { usage: e.usage } : {}),
+});
+
+/** A connected client, whatever the protocol. */
+export interface Transport {
+  /** Bytes accepted but not yet handed to the kernel. */
+  buffered(): number;
+  send(envelope: Envelope): void;
+  drop(reason: string): void;
+}
+
+export interface FlowLimits {
+  /** A client with more than this unsent is dropped (live) or waited for (replay). */
+  maxBufferedBytes: number;
+  /** A replaying client that makes no progress for this long is dropped. */
+  stallMs: number;
+  /** How often new entries of a session driven by another process are looked for. */
+  pollMs: number;
+}
+
+const PAGE = 200;
+
+/**
+ * One client's position in one session's log. Everything it gets comes in seq order from
+ * `since + 1` with no gap and no repeat: a live entry is sent directly only when it is exactly
+ * the next one, anything else (a reconnect, a replay, a poll tick) is read from the store, where
+ * every entry is committed before it is published.
+ */
+export class Cursor {
+  private last: number;
+  private replaying = false;
+  private closed = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly sessionId: string,
+    since: number,
+    private readonly client: Transport,
+    private readonly limits: FlowLimits,
+  ) {
+    this.last = since;
+  }
+
+  get position(): number {
+    return this.last;
+  }
+
+  offer(entry?: LogEntry): void {
+    if (this.closed || this.replaying) return;
+    if (entry && entry.seq <= this.last) return;
+    if (!entry || entry.seq !== this.last + 1) {
+      void this.replay();
+      return;
+    }
+    if (this.client.buffered() > this.limits.maxBufferedBytes) {
+      this.close(`client too slow: more than ${this.limits.maxBufferedBytes} bytes unsent; reconnect with since=${this.last}`);
+      return;
+    }
+    this.deliver(entry);
+  }
+
+  close(reason?: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (reason) this.client.drop(reason);
+  }
+
+  private deliver(entry: LogEntry): void {
+    this.client.send(envelopeOf(entry));
+    this.last = entry.seq;
+  }
+
+  /** Reads from the store page by page, waiting for the client to take each page in. */
+  async replay(): Promise<void> {
+    if (this.replaying || this.closed) return;
+    this.replaying = true;
+    try {
+      for (;;) {
+        const page = this.store.read(this.sessionId, { afterSeq: this.last, limit: PAGE });
+        for (const e of page) this.deliver(e);
+        if (page.length < PAGE) return;
+        if (!(await this.room())) return;
+      }
+    } finally {
+      this.replaying = false;
+    }
+  }
+
+  /** Resolves true once the client's buffer is below half the limit, false if it was dropped. */
+  private async room(): Promise<boolean> {
+    const started = Date.now();
+    while (!this.closed && this.client.buffered() > this.limits.maxBufferedBytes / 2) {
+      if (Date.now() - started > this.limits.stallMs) {
+        this.close(`client stopped reading during replay; reconnect with since=${this.last}`);
+        return false;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return !this.closed;
+  }
+}
+
+/**
+ * Calls `listener` for each committed entry of a session: from its bus when this process drives
+ * it, else with `undefined` whenever the shared store has something new (another orchestrator
+ * writes it).
+ */
+export function watchSession(registry: SessionRegistry, sessionId: string, listener: (entry?: LogEntry) => void, pollMs: number): () => void {
+  const live = registry.liveSession(sessionId);
+  if (live) {
+    const onEntry = (e: LogEntry): void => {
+      if (e.sessionId === sessionId) listener(e);
+    };
+    live.bus.on('entry', onEntry);
+    return () => live.bus.off('entry', onEntry);
+  }
+  let seen = registry.store.lastSeq(sessionId);
+  const timer = setInterval(() => {
+    const now = registry.store.lastSeq(sessionId);
+    if (now > seen) {
+      seen = now;
+      listener(undefined);
+    }
+  }, pollMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** Connects a transport to a session from `since`: replays what it missed, then follows live. */
+export function follow(registry: SessionRegistry, sessionId: string, since: number, client: Transport, limits: FlowLimits): { cursor: Cursor; stop: () => void } {
+  const cursor = new Cursor(registry.store, sessionId, since, client, limits);
+  const unwatch = watchSession(registry, sessionId, (e) => cursor.offer(e), limits.pollMs);
+  void cursor.replay().then(() => cursor.offer());
+  return {
+    cursor,
+    stop: () => {
+      unwatch();
+      cursor.close();
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { happyRules, verdict } from '../helpers/session-fixture.js';
+import { liveSession, slowRules, until, type Live } from './server-helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+
+describe('the dashboard in a real Chromium during a fake-agent session', () => {
+  let live: Live;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)`);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+    live = await liveSession(slowRules(250));
+  }, 60_000);
+  afterAll(async () => {
+    await browser.close();
+    await live.close();
+  });
+
+  it('shows workers and events live, pauses and resumes the session, shows the statechart, and says when it is disconnected', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    // The printed URL: its token becomes a cookie and leaves the address bar.
+    await page.goto(live.server.url);
+    expect(new URL(page.url()).search).toBe('');
+    await page.getByTestId('connection').filter({ hasText: 'live' }).waitFor();
+
+    // Live: the architect appears, then the implementer, and the log grows while we watch.
+    await page.locator('[data-worker="architect"]').waitFor();
+    const countNow = async () => page.locator('[data-testid="events"] li').count();
+    const before = await countNow();
+    await page.locator('[data-worker="implementer"]').waitFor({ timeout: 20_000 });
+    expect(await until(async () => (await countNow()) > before)).toBe(true);
+    expect(await page.locator('[data-worker="implementer"] [data-testid="worker-status"]').textContent()).toMatch(/running|launching|exited/);
+    expect(await page.locator('[data-testid="statechart"] .state.active[data-state="session.implementing"]').count()).toBe(1);
+
+    // Pause: the session reacts (its statechart is in `paused`), the page shows it.
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByTestId('session-state').filter({ hasText: /^paused$/ }).waitFor();
+    expect(live.handle.actor.getSnapshot().value).toBe('paused');
+    await page.getByTestId('inbox').filter({ hasText: 'Paused' }).waitFor();
+    expect(await page.locator('[data-testid="statechart"] .state.active[data-state="session.paused"]').count()).toBe(1);
+    const controls = await page.locator('[data-testid="events"] li.t-control').count();
+    expect(controls).toBe(1);
+
+    // Resume: it goes on implementing.
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.getByTestId('session-state').filter({ hasText: /^implementing/ }).waitFor();
+    expect(live.handle.actor.getSnapshot().matches('implementing')).toBe(true);
+    await page.getByTestId('inbox').waitFor({ state: 'hidden' });
+
+    // The rest of the run shows up too: reviews with verdicts and the final state.
+    const summary = await live.handle.settled();
+    expect(summary.state).toBe('completed');
+    await page.getByTestId('session-state').filter({ hasText: /^completed$/ }).waitFor();
+    await page.getByTestId('reviews').filter({ hasText: 'codex: approved' }).first().waitFor();
+    expect(await page.locator('[data-testid="events"] li').count()).toBe(live.store.lastSeq(live.handle.sessionId));
+
+    // Filters: only one agent's events, then a search.
+    await page.selectOption('#filter-agent', 'claude');
+    const claudeOnly = await page.locator('[data-testid="events"] li').allTextContents();
+    expect(claudeOnly.length).toBeGreaterThan(0);
+    expect(claudeOnly.every((l) => l.includes('(claude)'))).toBe(true);
+    await page.selectOption('#filter-agent', '');
+    await page.fill('#filter-text', 'greet.test.js');
+    expect(await until(async () => (await page.locator('[data-testid="events"] li').count()) < claudeOnly.length + 50)).toBe(true);
+
+    const shot = join(live.fixture.dir, 'dashboard.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(statSync(shot).size).toBeGreaterThan(10_000);
+    process.stdout.write(`dashboard screenshot: ${shot}\n`);
+
+    // The server goes away: the page says so (and keeps trying).
+    await live.server.close();
+    await page.getByTestId('connection').filter({ hasText: /disconnected/ }).waitFor();
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('the escalation inbox shows why the session waits; Approve on the page lets it go on', async () => {
+    const escalating = await liveSession([{ match: { kind: 'review', cli: 'codex', promptIncludes: 'architect' }, times: 1, respond: verdict('blocker', 'The plan deletes the README.') }, ...happyRules()]);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      await page.goto(escalating.server.url);
+      await page.getByTestId('inbox').filter({ hasText: 'Escalated' }).waitFor({ timeout: 30_000 });
+      expect(await page.getByTestId('inbox').textContent()).toMatch(/blocker/);
+      await page.getByTestId('reviews').filter({ hasText: 'codex: blocker — The plan deletes the README.' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Approve' }).isVisible()).toBe(true);
+      await page.screenshot({ path: join(escalating.fixture.dir, 'escalated.png') });
+      await page.getByRole('button', { name: 'Approve' }).click();
+      await page.getByTestId('session-state').filter({ hasText: /^completed$/ }).waitFor({ timeout: 60_000 });
+      await page.getByTestId('inbox').waitFor({ state: 'hidden' });
+      expect(escalating.store.ofType(escalating.handle.sessionId, 'control').map((e) => e.payload.text)).toEqual(['user.approve']);
+      process.stdout.write(`escalation screenshot: ${join(escalating.fixture.dir, 'escalated.png')}\n`);
+    } finally {
+      await escalating.close();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,157 @@
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { EventEmitter } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { SqliteStore } from '../../src/persistence/sqlite/store.js';
+import type { LogEntry } from '../../src/persistence/types.js';
+import type { SessionBus } from '../../src/runtime/recorder.js';
+import { startServer, type RunningServer } from '../../src/server/listen.js';
+import { SessionRegistry, type LiveSession } from '../../src/server/registry.js';
+import { tempDir } from '../helpers/fake-agents.js';
+import { liveSession, slowRules, until, type Live } from './server-helpers.js';
+
+interface Env {
+  seq: number;
+  sessionId: string;
+  type: string;
+  payload: { text: string };
+}
+
+/** A WebSocket client that records every envelope's seq. */
+function wsClient(url: string, token: string): { seqs: number[]; ws: WebSocket; closed: Promise<{ code: number; reason: string }> } {
+  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+  const seqs: number[] = [];
+  ws.on('message', (data: Buffer) => seqs.push((JSON.parse(data.toString()) as Env).seq));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  return { seqs, ws, closed };
+}
+
+/** An SSE client on a raw request: records `id:` lines and can be cut off at any time. */
+function sseClient(base: string, path: string, headers: Record<string, string>): { ids: number[]; dataSeqs: number[]; stop: () => void } {
+  const ids: number[] = [];
+  const dataSeqs: number[] = [];
+  const url = new URL(path, base);
+  let buffer = '';
+  const req = request({ host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, headers }, (res) => {
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buffer += chunk;
+      const blocks = buffer.split('\n\n');
+      buffer = blocks.pop() ?? '';
+      for (const block of blocks) {
+        const id = /^id: (\d+)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (id && data) {
+          ids.push(Number(id));
+          dataSeqs.push((JSON.parse(data) as Env).seq);
+        }
+      }
+    });
+  });
+  req.on('error', () => undefined);
+  req.end();
+  return { ids, dataSeqs, stop: () => req.destroy() };
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('live stream over a fake-agent session: reconnects see no gap and no duplicate', () => {
+  let live: Live;
+  beforeAll(async () => {
+    live = await liveSession(slowRules(40));
+  }, 60_000);
+  afterAll(async () => live.close());
+
+  it('a WebSocket client that disconnects mid-session and reconnects with ?since= gets exactly the missing events; SSE with Last-Event-ID too', async () => {
+    const id = live.handle.sessionId;
+    const wsBase = `ws://127.0.0.1:${live.server.port}`;
+    const first = wsClient(`${wsBase}/api/ws`, live.server.token);
+    const sse1 = sseClient(live.base, `/api/sessions/${id}/events/stream`, { ...live.auth });
+    expect(await until(() => first.seqs.length >= 8 && sse1.ids.length >= 5)).toBe(true);
+    first.ws.close();
+    sse1.stop();
+    await first.closed;
+    const gotWs = [...first.seqs];
+    const gotSse = [...sse1.ids];
+    const lastWs = gotWs.at(-1) ?? 0;
+    const lastSse = gotSse.at(-1) ?? 0;
+    // The session goes on while they are away.
+    expect(await until(() => live.store.lastSeq(id) > Math.max(lastWs, lastSse) + 10)).toBe(true);
+    const second = wsClient(`${wsBase}/api/sessions/${id}/ws?since=${lastWs}`, live.server.token);
+    const sse2 = sseClient(live.base, `/api/events/stream`, { ...live.auth, 'last-event-id': String(lastSse) });
+    const summary = await live.handle.settled();
+    expect(summary.state).toBe('completed');
+    const total = live.store.lastSeq(id);
+    expect(await until(() => second.seqs.at(-1) === total && sse2.ids.at(-1) === total)).toBe(true);
+    expect([...gotWs, ...second.seqs]).toEqual(range(1, total));
+    expect([...gotSse, ...sse2.ids]).toEqual(range(1, total));
+    expect(sse2.dataSeqs).toEqual(sse2.ids);
+    second.ws.close();
+    sse2.stop();
+  });
+});
+
+describe('slow clients are dropped with a reason, never buffered without limit', () => {
+  let store: SqliteStore;
+  let server: RunningServer;
+  const bus: SessionBus = new EventEmitter();
+  const drops: string[] = [];
+  const sessionId = 'orch_slow_client';
+
+  beforeAll(async () => {
+    const dir = tempDir('orch-slow-');
+    mkdirSync(join(dir, 'ws'));
+    store = new SqliteStore(join(dir, 'ws', 'orchestrate.db'));
+    const now = new Date().toISOString();
+    store.create({ id: sessionId, task: 't', target: dir, workspace: dir, sessionDir: dir, status: 'implementing', tier: 1, roles: { architect: 'gemini', implementer: 'claude', reviewer: 'codex' }, config: {}, tokens: {}, createdAt: now, updatedAt: now });
+    const registry = new SessionRegistry(store);
+    // Only the bus is used by the stream; the statechart is not involved here.
+    registry.attach({ sessionId, bus, actor: undefined as never, send: () => undefined } satisfies LiveSession);
+    const started = await startServer({ registry, host: '127.0.0.1', port: 0, limits: { maxBufferedBytes: 256 * 1024 }, onStreamDrop: (r) => drops.push(r) });
+    if ('kind' in started) throw new Error(started.message);
+    server = started;
+  });
+  afterAll(async () => {
+    await server.close();
+    store.close();
+  });
+
+  /** Commits entries of 32 KiB each and publishes them, as the recorder does. */
+  async function produce(n: number): Promise<void> {
+    const big = 'x'.repeat(32 * 1024);
+    for (let i = 0; i < n; i += 10) {
+      const entries: LogEntry[] = store.append(
+        Array.from({ length: 10 }, () => ({ sessionId, type: 'progress', agent: 'claude', workerId: 'implementer', attempt: 1, timestamp: new Date().toISOString(), payload: { text: big } })),
+      );
+      for (const e of entries) bus.emit('entry', e);
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  it('a WebSocket client and an SSE client that stop reading are dropped (with since= in the reason) and the server lets go of them', async () => {
+    const start = store.lastSeq(sessionId);
+    const key = Buffer.from('0123456789abcdef').toString('base64');
+    const ws = connect(server.port, '127.0.0.1');
+    ws.write(`GET /api/ws?since=${start} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nAuthorization: Bearer ${server.token}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    const sse = connect(server.port, '127.0.0.1');
+    sse.write(`GET /api/events/stream?since=${start} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nAuthorization: Bearer ${server.token}\r\n\r\n`);
+    // Neither ever reads: the kernel buffers fill, then the server's.
+    ws.pause();
+    sse.pause();
+    expect(await until(() => server.stats.connected === 2)).toBe(true);
+    const total = 2000;
+    await produce(total);
+    expect(await until(() => drops.length === 2)).toBe(true);
+    for (const reason of drops) expect(reason).toMatch(/client too slow: more than 262144 bytes unsent; reconnect with since=\d+/);
+    // Each was dropped long before the 64 MB it would otherwise have queued.
+    for (const reason of drops) expect(Number(/since=(\d+)/.exec(reason)?.[1]) - start).toBeLessThan(total / 2);
+    expect(await until(() => server.stats.connected === 0)).toBe(true);
+    ws.destroy();
+    sse.destroy();
+    const metrics = await fetch(`http://127.0.0.1:${server.port}/metrics`, { headers: { authorization: `Bearer ${server.token}` } });
+    expect(await metrics.text()).toMatch(/orchestrate_stream_clients_dropped_total 2/);
+  });
+});
