@@ -19,6 +19,23 @@ describe('orchestrate doctor', () => {
     expect(report.tier.tier).toBe(4);
   });
 
+  it('reports which safety layers are active', () => {
+    const f = sessionFixture([]);
+    const table = spawnSync(process.execPath, [CLI, 'doctor', '--target', f.target], { env: { ...f.env, ORCHESTRATE_SANDBOX: 'off' }, encoding: 'utf8' });
+    expect(table.stdout).toMatch(/^safety:$/m);
+    expect(table.stdout).toMatch(/Claude Code PreToolUse hook\s+on\s+orchestrate guard/);
+    expect(table.stdout).toMatch(/Gemini CLI BeforeTool hook\s+on/);
+    expect(table.stdout).toMatch(/OS sandbox\s+off\s+OS sandbox off/);
+    expect(table.stdout).toMatch(/confirmations\s+off/);
+    const json = spawnSync(process.execPath, [CLI, 'doctor', '--json', '--target', f.target], { env: f.env, encoding: 'utf8' });
+    const report = JSON.parse(json.stdout) as { safety: { layer: string; active: boolean; detail: string }[] };
+    expect(report.safety.map((l) => l.layer)).toEqual(expect.arrayContaining(['OS sandbox', 'resource limits', 'Codex sandbox (codex)']));
+    // f.env's HOME is a temp dir, where Codex cannot set up its own sandbox: doctor says so.
+    const codex = report.safety.find((l) => l.layer === 'Codex sandbox (codex)');
+    expect(codex?.active).toBe(false);
+    expect(codex?.detail).toContain('temp directory');
+  });
+
   it('exits 1 when no agent can run', () => {
     const f = sessionFixture([]);
     const r = spawnSync(process.execPath, [CLI, 'doctor', '--target', f.target], { env: { ...f.env, PATH: '/usr/bin:/bin' }, encoding: 'utf8' });
