@@ -126,8 +126,10 @@ export function buildProgram(): Command {
     .option('--allow-root <dir>', 'a directory the agent may read and write (repeat the flag for more)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--config <file>', 'take the command lists and allowed roots from this orchestrate.config.json (its safety section)')
     .addOption(new Option('--confirm-as <decision>', 'what Claude gets for a command that needs confirmation').choices(['ask', 'deny']).default('ask'))
+    .option('--confirm-dir <dir>', "wait for the user's answer (written by the orchestrator) in this folder instead")
+    .option('--confirm-timeout <seconds>', 'how long to wait for that answer before denying (default 300)', (v) => parseSeconds(v))
     .addHelpText('after', '\nExit codes: 0 allow (or Claude "ask" JSON on stdout), 2 deny (the reason on stderr). Every error denies.')
-    .action(async (options: { allowRoot: string[]; config?: string; confirmAs: 'ask' | 'deny' }) => {
+    .action(async (options: { allowRoot: string[]; config?: string; confirmAs: 'ask' | 'deny'; confirmDir?: string; confirmTimeout?: number }) => {
       try {
         const { runGuard } = await import('./cli/guard.js');
         process.exitCode = await runGuard(options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
@@ -201,6 +203,12 @@ interface TranslateCliOptions {
   agent: 'claude' | 'codex' | 'gemini' | 'jsonl';
   exitCode?: number;
   stderr?: string;
+}
+
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 86_400) throw new InvalidArgumentError('expected whole seconds from 1 to 86400.');
+  return n;
 }
 
 function parseExitCode(value: string): number {

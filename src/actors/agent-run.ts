@@ -186,7 +186,9 @@ export class AgentRun {
       workerId,
       attempt,
     };
-    if (d.type === 'error' || d.type === 'blocker') {
+    // The evidence classifiers get: failures, and the guard's refusals, which explain the
+    // "permission denials" a CLI reports for the calls the guard held back.
+    if (d.type === 'error' || d.type === 'blocker' || (d.type === 'finding' && d.payload.kind === 'policy.refused')) {
       this.errorEvents.push(d);
       // Classifiers need the recent failures, not a flood's worth of them.
       if (this.errorEvents.length > ERROR_EVENTS_KEPT) this.errorEvents.shift();

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { loadConfig } from '../config/load.js';
-import { decideHookText, denyForError } from '../safety/guard.js';
+import { awaitAnswer, newConfirmationId, writeRequest } from '../safety/confirmations.js';
+import { afterConfirmation, decideHookText, denyForError } from '../safety/guard.js';
 import type { GuardOptions, GuardResult } from '../safety/guard.js';
 
 /**
@@ -14,7 +15,13 @@ export interface GuardCliOptions {
   allowRoot: string[];
   config?: string;
   confirmAs?: 'ask' | 'deny';
+  /** The session's confirmations folder: a call that needs confirmation waits there for the user's answer. */
+  confirmDir?: string;
+  /** Seconds to wait for that answer before denying. */
+  confirmTimeout?: number;
 }
+
+export const DEFAULT_CONFIRM_TIMEOUT_S = 300;
 
 export interface GuardIo {
   stdin: Readable;
@@ -52,7 +59,21 @@ async function decide(options: GuardCliOptions, io: GuardIo): Promise<GuardResul
     return denyForError('no allowed roots are configured (pass --allow-root DIR or set safety.allowedRoots); denied to be safe');
   }
   const text = await readAll(io.stdin);
-  return decideHookText(text, guardOptions);
+  const result = decideHookText(text, guardOptions);
+  if (!result.confirm || options.confirmDir === undefined) return result;
+  return askTheUser(result, options.confirmDir, (options.confirmTimeout ?? DEFAULT_CONFIRM_TIMEOUT_S) * 1000);
+}
+
+/** Puts the call before the user (terminal UI, dashboard) and answers with their decision. */
+async function askTheUser(result: GuardResult, dir: string, timeoutMs: number): Promise<GuardResult> {
+  const c = result.confirm;
+  if (!c) return result;
+  const id = newConfirmationId();
+  const cli = result.format === 'claude' || result.format === 'gemini' ? result.format : 'unknown';
+  writeRequest(dir, { id, at: new Date().toISOString(), tool: c.tool, subject: c.subject, reason: c.why, cli, cwd: c.cwd });
+  const outcome = await awaitAnswer(dir, id, timeoutMs);
+  if (outcome.kind === 'timeout') return afterConfirmation(result, { approve: false, reason: `no answer within ${Math.round(timeoutMs / 1000)} s` });
+  return afterConfirmation(result, outcome.answer);
 }
 
 function readAll(stream: Readable): Promise<string> {

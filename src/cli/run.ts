@@ -127,7 +127,12 @@ async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, op
   out.write(`workspace: ${handle.sessionDir} (tail -f ${handle.sessionDir}/orchestrator.log)\n`);
   const term = terminalFor(options, io);
   // The UI answers escalations and questions in place; after it quits the session has ended or is stopping.
-  const tui = term ? (await import('../tui/start.js')).startTui({ ...term, sessionId: handle.sessionId, log: store, live: { bus: handle.bus, send: (e) => handle.send(e), actor: handle.actor }, env: io.env }) : undefined;
+  const tui = term ? (await import('../tui/start.js')).startTui({ ...term, sessionId: handle.sessionId, log: store, live: {
+          bus: handle.bus,
+          send: (e) => handle.send(e),
+          actor: handle.actor,
+          confirm: (id, approve) => void handle.confirmations.answer(id, approve, approve ? undefined : 'rejected in the terminal UI'),
+        }, env: io.env }) : undefined;
   const onSigint = (): void => {
     handle.send({ type: 'user.stop' });
     tui?.close();
@@ -135,6 +140,9 @@ async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, op
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   const interactive = io.stdin.isTTY === true && io.env.CI !== 'true' && !tui;
+  // A command that needs confirmation waits for an answer in the terminal UI or the dashboard;
+  // with neither, nobody could give one, and the agent is told so at once.
+  if (!tui && !dashboard) handle.confirmations.autoReject = 'nobody can confirm it in this run (no terminal UI and no dashboard)';
   try {
     await tui?.done;
     for (;;) {

@@ -1,5 +1,7 @@
 import { chooseSandbox } from '../safety/sandbox.js';
+import { SessionConfirmations } from './confirmations.js';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createActor, waitFor, type ActorRefFrom, type InspectionEvent, type Snapshot } from 'xstate';
 import { createAgentProcess } from '../actors/agent-process.js';
@@ -67,6 +69,8 @@ export interface SessionHandle {
   actor: SessionActor;
   bus: SessionBus;
   send(event: SessionEvent): void;
+  /** Commands waiting for the user's confirmation (asked by the guard hook). */
+  confirmations: SessionConfirmations;
   /** Resolves when the session ends or waits for the user (escalated, clarification, paused). */
   settled(): Promise<SessionSummary>;
   /** Stops the actor (agents are stopped), commits what is pending and gives up the lease. */
@@ -289,6 +293,8 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     ...(trees.base ? { baseTree: trees.base } : {}),
   });
   notice(`session ${sessionId}${snapshot ? ' (resumed)' : ''} · tier ${s.tier.tier}: ${s.tier.reason}`);
+  const confirmations = new SessionConfirmations(join(sessionDir, 'confirmations'), recorder, log);
+  confirmations.start();
   actor.start();
   // The restored children started inside start(); whatever launches from now on is new work.
   restoring = false;
@@ -316,6 +322,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     sessionDir,
     actor,
     bus: recorder.bus,
+    confirmations,
     send: (event) => {
       recorder.note('control', { text: event.type, control: event });
       actor.send(event);
@@ -331,6 +338,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
       if (closed) return;
       closed = true;
       clearInterval(renew);
+      confirmations.stop();
       // The last live state is what a resume continues from: save it before stopping.
       observer.saveNow();
       observer.dispose();

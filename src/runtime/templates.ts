@@ -1,4 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { OrchestrateConfig } from '../config/load.js';
 import type { LaunchTemplate } from '../machines/session-context.js';
 import { reportingMcpServer } from '../reporting/launch.js';
@@ -39,7 +39,15 @@ export function launchTemplates(ctx: TemplateContext): Record<string, LaunchTemp
         ? {
             guard: {
               command: process.execPath,
-              args: [ctx.cliEntry, 'guard', ...[ctx.target, ...extraDirs].flatMap((d) => ['--allow-root', d]), '--confirm-as', 'deny', ...(ctx.configPath ? ['--config', ctx.configPath] : [])],
+              // A command that needs confirmation waits for the user's answer in the session folder.
+              args: [
+                ctx.cliEntry,
+                'guard',
+                ...[ctx.target, ...extraDirs].flatMap((d) => ['--allow-root', d]),
+                '--confirm-dir',
+                join(ctx.sessionDir, 'confirmations'),
+                ...(ctx.configPath ? ['--config', ctx.configPath] : []),
+              ],
             },
           }
         : {}),

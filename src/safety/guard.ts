@@ -42,6 +42,8 @@ export interface GuardResult {
   findings: GuardFinding[];
   /** Which CLI's input this was ('unknown' when it could not be told). */
   format: HookFormat | 'unknown';
+  /** Set when the policy asks for a person's confirmation: what to ask about. */
+  confirm?: { tool: string; subject: string; why: string; cwd: string };
 }
 
 export interface GuardOptions {
@@ -108,7 +110,11 @@ function decide(raw: unknown, opts: GuardOptions): GuardResult {
   const cwd = input.cwd ?? opts.cwd ?? process.cwd();
   const { findings, verdict } = check(request, cwd, opts);
   if (verdict === 'block') return deny(format, toolName, findings);
-  if (verdict === 'confirm') return confirm(format, toolName, findings, opts.claudeConfirm ?? 'ask');
+  if (verdict === 'confirm') {
+    const result = confirm(format, toolName, findings, opts.claudeConfirm ?? 'ask');
+    const subject = findings.find((f) => f.class === 'confirm' || f.class === 'monitor' || f.class === 'unparseable')?.subject ?? toolName;
+    return { ...result, confirm: { tool: toolName, subject, why: confirmWhy(findings), cwd } };
+  }
   return allow(format, toolName, findings);
 }
 
@@ -193,10 +199,25 @@ function deny(format: HookFormat | 'unknown', tool: string, findings: GuardFindi
   return { exitCode: 2, stdout: '', stderr, decision: 'deny', findings, format };
 }
 
-function confirm(format: HookFormat | 'unknown', tool: string, findings: GuardFinding[], claudeConfirm: 'ask' | 'deny'): GuardResult {
+function confirmWhy(findings: GuardFinding[]): string {
   // The policy may ask for confirmation because of what it monitors or could not parse, too.
   const main = reasons(findings, ['confirm', 'unparseable', 'blocked']);
-  const why = (main || reasons(findings, ['monitor']) || 'the policy asks for a confirmation.') + (main ? monitored(findings) : '');
+  return (main || reasons(findings, ['monitor']) || 'the policy asks for a confirmation.') + (main ? monitored(findings) : '');
+}
+
+/** The answer once a person decided on a call that needed confirmation (`orchestrate guard --confirm-dir`). */
+export function afterConfirmation(result: GuardResult, answer: { approve: boolean; reason?: string | undefined }): GuardResult {
+  const tool = result.confirm?.tool ?? 'the tool call';
+  if (answer.approve) {
+    return { exitCode: 0, stdout: '', stderr: `${PREFIX}: ${tool} confirmed by the user.\n`, decision: 'allow', findings: result.findings, format: result.format };
+  }
+  const why = answer.reason ? `: ${answer.reason}` : '';
+  const stderr = `${PREFIX} denied ${tool}: not confirmed${why}. Do not retry it; report a blocker if the task needs it.\n`;
+  return { exitCode: 2, stdout: '', stderr, decision: 'deny', findings: result.findings, format: result.format };
+}
+
+function confirm(format: HookFormat | 'unknown', tool: string, findings: GuardFinding[], claudeConfirm: 'ask' | 'deny'): GuardResult {
+  const why = confirmWhy(findings);
   if (format === 'claude' && claudeConfirm === 'ask') {
     const reason = `${PREFIX}: ${tool} needs confirmation: ${why}`;
     const stdout = `${JSON.stringify({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'ask', permissionDecisionReason: reason } })}\n`;

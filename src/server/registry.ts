@@ -4,7 +4,7 @@ import type { SessionHandle } from '../runtime/run-session.js';
 import { emptyView, foldEntries, type SessionView } from '../view/session-view.js';
 
 /** What the server needs from a session driven in this process. */
-export type LiveSession = Pick<SessionHandle, 'sessionId' | 'bus' | 'actor' | 'send'>;
+export type LiveSession = Pick<SessionHandle, 'sessionId' | 'bus' | 'actor' | 'send'> & Partial<Pick<SessionHandle, 'confirmations'>>;
 
 export type ControlError = { kind: 'unknown_session' | 'not_live' | 'not_accepted'; message: string };
 
@@ -68,6 +68,19 @@ export class SessionRegistry {
     const live = this.live.get(id);
     const snap = live ? live.actor.getSnapshot() : (this.store.loadSnapshot(id)?.snapshot as { value?: unknown; context?: { tasks?: { id: string; title: string }[]; taskIndex?: number } } | undefined);
     return { value: snap?.value, tasks: snap?.context?.tasks ?? [], taskIndex: snap?.context?.taskIndex ?? 0 };
+  }
+
+  /** The user's answer to a command waiting for confirmation; the guard hook waiting for it lets the agent go on. */
+  confirm(id: string, confirmationId: string, approve: boolean, reason?: string): { answered: true } | ControlError {
+    const live = this.live.get(id);
+    if (!live?.confirmations) {
+      if (!this.store.get(id)) return { kind: 'unknown_session', message: `no session "${id}"` };
+      return { kind: 'not_live', message: `session ${id} is not driven by this server's process; its confirmations are answered where it runs` };
+    }
+    if (!live.confirmations.answer(confirmationId, approve, reason)) {
+      return { kind: 'not_accepted', message: `no confirmation "${confirmationId}" is waiting in session ${id} (answered already, or timed out)` };
+    }
+    return { answered: true };
   }
 
   /** Controls act through the root actor of a session driven here; the event is recorded by `send`. */

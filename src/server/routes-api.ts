@@ -52,10 +52,11 @@ export function registerReadRoutes(app: FastifyInstance, registry: SessionRegist
   scopedGet(app, registry, '/reviews', "reviews with each reviewer's verdict and summary", (id) => registry.view(id).reviews);
   scopedGet(app, registry, '/decisions', 'the decision policy outcomes with their reasons', (id) => registry.store.decisions(id));
   scopedGet(app, registry, '/recovery', 'permission recoveries and escalations', (id) => registry.store.recoveries(id));
+  scopedGet(app, registry, '/confirmations', 'commands waiting for your confirmation (asked by the guard hook)', (id) => registry.view(id).confirmations);
   scopedGet(app, registry, '/statechart', 'the session statechart and its active states', statechart);
   scopedGet(app, registry, '/summary', 'everything above in one answer', (id) => {
     const view = registry.view(id);
-    return { session: session(id), workers: workers(id), reviews: view.reviews, decisions: registry.store.decisions(id), recoveries: registry.store.recoveries(id), tokens: view.tokens, counts: view.counts, controls: view.controls, statechart: statechart(id) };
+    return { session: session(id), workers: workers(id), confirmations: view.confirmations, reviews: view.reviews, decisions: registry.store.decisions(id), recoveries: registry.store.recoveries(id), tokens: view.tokens, counts: view.counts, controls: view.controls, statechart: statechart(id) };
   });
   scopedGet(
     app,

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionEvent } from '../machines/session.js';
 import type { SessionRegistry } from './registry.js';
-import { ControlBody, ControlParams, ScopedControlParams, schemaOf, type ScopedControlParams as Scoped } from './schemas.js';
+import { ConfirmationBody, ConfirmationParams, ControlBody, ControlParams, ScopedConfirmationParams, ScopedControlParams, schemaOf, type ScopedControlParams as Scoped } from './schemas.js';
 
 /** The statechart event for a control, or why the body does not make one. */
 export function eventOf(action: Scoped['action'], body: ControlBody): SessionEvent | string {
@@ -43,6 +43,21 @@ export function registerControlRoutes(app: FastifyInstance, registry: SessionReg
   app.post('/api/control/:action', { schema: schemaOf({ summary: `${docs} (the live session)`, tags: ['control'], params: ControlParams, body: ControlBody }) }, (req, reply) =>
     handle(registry.defaultId(), (req.params as ControlParams).action, req, reply),
   );
+  const confirm = (id: string | undefined, cid: string, req: FastifyRequest, reply: FastifyReply): unknown => {
+    if (id === undefined) return reply.code(404).send({ error: 'no_session', message: 'the store has no session yet' });
+    const body = req.body as ConfirmationBody;
+    const result = registry.confirm(id, cid, body.approve, body.reason);
+    if ('kind' in result) return reply.code(STATUS[result.kind]).send({ error: result.kind, message: result.message });
+    return reply.code(202).send({ answered: true, sessionId: id, confirmation: cid, approve: body.approve });
+  };
+  const confirmDocs = 'answer a command waiting for confirmation: {approve, reason?}';
+  app.post('/api/confirmations/:cid', { schema: schemaOf({ summary: `${confirmDocs} (the live session)`, tags: ['control'], params: ConfirmationParams, body: ConfirmationBody }) }, (req, reply) =>
+    confirm(registry.defaultId(), (req.params as { cid: string }).cid, req, reply),
+  );
+  app.post('/api/sessions/:id/confirmations/:cid', { schema: schemaOf({ summary: confirmDocs, tags: ['control'], params: ScopedConfirmationParams, body: ConfirmationBody }) }, (req, reply) => {
+    const p = req.params as ScopedConfirmationParams;
+    return confirm(p.id, p.cid, req, reply);
+  });
   app.post('/api/sessions/:id/control/:action', { schema: schemaOf({ summary: docs, tags: ['control'], params: ScopedControlParams, body: ControlBody }) }, (req, reply) => {
     const p = req.params as Scoped;
     return handle(p.id, p.action, req, reply);

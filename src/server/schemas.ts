@@ -30,6 +30,15 @@ export const ControlBody = z.preprocess(
 );
 export type ControlBody = z.infer<typeof ControlBody>;
 
+export const ConfirmationParams = z.strictObject({ cid: z.string().regex(/^[a-z0-9-]{1,80}$/, 'confirmation ids are lower-case letters, digits and "-"') });
+export const ScopedConfirmationParams = SessionParams.extend(ConfirmationParams.shape);
+export type ScopedConfirmationParams = z.infer<typeof ScopedConfirmationParams>;
+export const ConfirmationBody = z.strictObject({
+  approve: z.boolean(),
+  reason: z.string().trim().min(1).max(2_000).optional(),
+});
+export type ConfirmationBody = z.infer<typeof ConfirmationBody>;
+
 /** A control sent over the WebSocket: the same actions and body as the REST route. */
 export const WsControl = z.strictObject({
   type: z.literal('control'),

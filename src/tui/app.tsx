@@ -13,10 +13,12 @@ import { handleKey } from './keys.js';
 export interface AppProps {
   /** The root actor's way in (SessionHandle.send); absent when read-only. */
   send?: ((event: SessionEvent) => void) | undefined;
+  /** Answers a command waiting for confirmation (SessionHandle.confirmations); absent when read-only. */
+  confirm?: ((id: string, approve: boolean) => void) | undefined;
 }
 
 /** Layout, and keys → the key map → the store and the root actor. Nothing is decided here. */
-export function App({ send }: AppProps) {
+export function App({ send, confirm }: AppProps) {
   const store = useContext(StoreContext);
   const { exit } = useApp();
   useInput((input: string, key: Key) => {
@@ -25,6 +27,7 @@ export function App({ send }: AppProps) {
     const out = handleKey(s.ui, input, key, { view: s.view, readOnly: s.readOnly, keepAlive: s.keepAlive });
     store.update({ ui: out.ui });
     if (out.command) send?.(out.command);
+    if (out.confirm) confirm?.(out.confirm.id, out.confirm.approve);
     if (out.quit) exit();
   });
   return (

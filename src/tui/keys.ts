@@ -44,6 +44,8 @@ export interface KeyContext {
 
 export interface KeyOutcome {
   ui: UiState;
+  /** The user's answer to the oldest command waiting for confirmation. */
+  confirm?: { id: string; approve: boolean };
   /** Sent to the root actor, exactly like an HTTP control. */
   command?: SessionEvent | undefined;
   quit?: boolean;
@@ -102,9 +104,15 @@ function control(ui: UiState, ctx: KeyContext, input: string): KeyOutcome | unde
       if (prompt?.kind === 'clarification' || (prompt?.kind === 'escalation' && prompt.acceptsClarification)) return { ui: { ...ui, mode: { kind: 'answer', text: '' }, message: undefined } };
       return { ui: normal(ui, 'no question to answer') };
     case 'a':
+    case 'x': {
+      // A held command comes first: an agent is blocked on it right now.
+      const held = ctx.view.confirmations[0];
+      if (held) return { ui: normal(ui, `${input === 'a' ? 'approved' : 'rejected'}: ${held.tool} ${held.subject}`), confirm: { id: held.id, approve: input === 'a' } };
+      if (input === 'x') {
+        return prompt?.kind === 'escalation' ? send({ type: 'user.reject', reason: 'rejected in the terminal UI' }, 'rejected') : { ui: normal(ui, 'no escalation to reject') };
+      }
       return prompt?.kind === 'escalation' ? send({ type: 'user.approve' }, 'approved') : { ui: normal(ui, 'no escalation to approve') };
-    case 'x':
-      return prompt?.kind === 'escalation' ? send({ type: 'user.reject', reason: 'rejected in the terminal UI' }, 'rejected') : { ui: normal(ui, 'no escalation to reject') };
+    }
     default:
       return undefined;
   }

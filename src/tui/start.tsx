@@ -15,7 +15,7 @@ export interface TuiOptions extends Terminal {
   task?: string | undefined;
   log: EventLog;
   /** The session runs in this process: live entries from its bus, keys go to its root actor. */
-  live?: { bus: SessionBus; send: (event: SessionEvent) => void; actor?: SessionActor } | undefined;
+  live?: { bus: SessionBus; send: (event: SessionEvent) => void; actor?: SessionActor; confirm?: (id: string, approve: boolean) => void } | undefined;
   /** Why controls are off (a session of another process, or one that ended); only without `live`. */
   readOnly?: string | undefined;
   /** Quitting the UI leaves the session running (something else keeps the process alive). */
@@ -55,7 +55,7 @@ export function startTui(o: TuiOptions): TuiHandle {
   stdout.on('resize', onResize);
   const instance = render(
     <StoreContext.Provider value={store}>
-      <App send={o.live?.send} />
+      <App send={o.live?.send} confirm={o.live?.confirm} />
     </StoreContext.Provider>,
     // Ctrl+C is a key like q (it asks before stopping a live session); Ink would just exit.
     { stdin: o.stdin, stdout, exitOnCtrlC: false, maxFps: 10 },

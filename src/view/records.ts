@@ -27,3 +27,5 @@ export const ReviewDecided = z.looseObject({
 });
 export const Spawned = z.looseObject({ workerId: z.string(), attempt: z.number(), pid: z.number().optional(), agent: z.string().optional() });
 export const Recovery = z.looseObject({ workerId: z.string() });
+export const ConfirmationRequested = z.looseObject({ id: z.string(), tool: z.string(), subject: z.string(), reason: z.string() }).transform(({ id, tool, subject, reason }) => ({ id, tool, subject, reason }));
+export const ConfirmationAnswered = z.looseObject({ id: z.string() });

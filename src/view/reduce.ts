@@ -9,7 +9,7 @@ const WAITING = new Set(['paused', 'awaitingClarification', 'escalated']);
 const FINAL = new Set(['completed', 'failed', 'stopped']);
 
 export function initialView(sessionId: string, options: { task?: string; logCapacity?: number } = {}): SessionView {
-  return { sessionId, task: options.task, state: 'starting', phase: 'starting', ended: false, lastSeq: 0, workers: [], reviews: [], usage: {}, log: [], logCapacity: options.logCapacity ?? LOG_CAPACITY };
+  return { sessionId, task: options.task, state: 'starting', phase: 'starting', ended: false, lastSeq: 0, workers: [], reviews: [], confirmations: [], usage: {}, log: [], logCapacity: options.logCapacity ?? LOG_CAPACITY };
 }
 
 export const toLogLine = (e: LogEntry): LogLine => ({
@@ -93,6 +93,16 @@ function applyRecord(d: Draft, e: LogEntry): void {
     case 'session.escalated': {
       const s = R.Escalated.safeParse(p);
       if (s.success) d.prompt = { kind: 'escalation', reason: s.data.reason, suggestions: s.data.suggestions, acceptsClarification: s.data.acceptsClarification === true };
+      return;
+    }
+    case 'confirmation.requested': {
+      const s = R.ConfirmationRequested.safeParse(p);
+      if (s.success && !d.confirmations.some((c) => c.id === s.data.id)) d.confirmations = [...d.confirmations, s.data];
+      return;
+    }
+    case 'confirmation.answered': {
+      const s = R.ConfirmationAnswered.safeParse(p);
+      if (s.success) d.confirmations = d.confirmations.filter((c) => c.id !== s.data.id);
       return;
     }
     case 'session.plan': {

@@ -38,6 +38,15 @@ export interface WaitingView {
   since: string;
 }
 
+/** A command waiting for the user's confirmation (asked by the guard hook). */
+export interface ConfirmationView {
+  id: string;
+  tool: string;
+  subject: string;
+  reason: string;
+  since: string;
+}
+
 export interface SessionView {
   sessionId: string;
   lastSeq: number;
@@ -55,11 +64,13 @@ export interface SessionView {
   /** Counts by `<type>\u0000<agent>` are kept flat so the view stays plain JSON. */
   counts: { type: string; agent: string; n: number }[];
   controls: { seq: number; type: string; at: string }[];
+  /** Confirmations asked and not answered yet, oldest first. */
+  confirmations: ConfirmationView[];
 }
 
 const ZERO: Usage = { inputTokens: 0, outputTokens: 0, cachedTokens: 0 };
 
-export const emptyView = (sessionId: string): SessionView => ({ sessionId, lastSeq: 0, state: 'planning', workers: {}, reviews: [], recoveries: [], tokens: {}, counts: [], controls: [] });
+export const emptyView = (sessionId: string): SessionView => ({ sessionId, lastSeq: 0, state: 'planning', workers: {}, reviews: [], recoveries: [], tokens: {}, counts: [], controls: [], confirmations: [] });
 
 export function addUsage(a: Usage, b: Usage): Usage {
   const cost = (a.costUsd ?? 0) + (b.costUsd ?? 0);
@@ -142,6 +153,13 @@ function foldRecord(view: SessionView, e: LogEntry): SessionView {
       const entry: ReviewView = { reviewId: String(p.reviewId), action: p.action as ReviewView['action'], reasons: (p.reasons as string[] | undefined) ?? [], reviews: (p.reviews as PeerReview[] | undefined) ?? [], decidedAt: e.timestamp };
       return { ...view, reviews: [...view.reviews.filter((r) => r.reviewId !== entry.reviewId), entry] };
     }
+    case 'confirmation.requested': {
+      const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+      const c: ConfirmationView = { id: str(p.id), tool: str(p.tool), subject: str(p.subject), reason: str(p.reason), since: e.timestamp };
+      return c.id && !view.confirmations.some((x) => x.id === c.id) ? { ...view, confirmations: [...view.confirmations, c] } : view;
+    }
+    case 'confirmation.answered':
+      return { ...view, confirmations: view.confirmations.filter((c) => c.id !== p.id) };
     case 'control':
       return { ...view, controls: [...view.controls, { seq: e.seq, type: p.text, at: e.timestamp }] };
     default:

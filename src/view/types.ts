@@ -42,6 +42,14 @@ export interface ReviewView {
   at: string;
 }
 
+/** A command the guard holds until the user confirms or rejects it. */
+export interface ConfirmationPrompt {
+  id: string;
+  tool: string;
+  subject: string;
+  reason: string;
+}
+
 /** What the session waits for the user to answer, if anything. */
 export type PromptView =
   | { kind: 'escalation'; reason: string; suggestions: string[]; acceptsClarification: boolean }
@@ -76,6 +84,8 @@ export interface SessionView {
   /** Newest last, at most `REVIEWS_KEPT`. */
   reviews: ReviewView[];
   prompt?: PromptView | undefined;
+  /** Commands waiting for confirmation, oldest first. */
+  confirmations: ConfirmationPrompt[];
   usage: Record<string, Usage>;
   /** A ring of the newest `logCapacity` lines, oldest first. */
   log: LogLine[];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { happyRules, verdict, type Rule } from '../helpers/session-fixture.js';
+import { readAnswer, writeRequest } from '../../src/safety/confirmations.js';
 import { raw } from './http.js';
 import { liveSession, slowRules, until, type Live } from './server-helpers.js';
 
@@ -88,6 +89,31 @@ describe('answering the session over HTTP: escalations and clarifications (live 
       expect(await ask('{"type":"control","action":"stop"}')).toMatchObject({ type: 'control.result', event: 'user.stop' });
       expect((await live.handle.settled()).state).toBe('stopped');
       ws.close();
+    } finally {
+      await live.close();
+    }
+  }, 90_000);
+});
+
+describe('commands waiting for confirmation, answered over HTTP', () => {
+  it('a held command shows up in the summary and /confirmations; approve writes the answer the guard waits for', async () => {
+    const live = await liveSession(slowRules(300));
+    try {
+      const dir = live.handle.confirmations.dir;
+      // What the guard hook of an agent does when a command needs confirmation.
+      writeRequest(dir, { id: 'c-http-1', at: new Date().toISOString(), tool: 'Bash', subject: 'git push origin main', reason: 'git push needs confirmation', cli: 'claude', cwd: '/repo' });
+      const pending = async () => (await raw(live.base, 'GET', `/api/sessions/${live.handle.sessionId}/confirmations`, live.auth)).json() as { id: string; subject: string }[];
+      expect(await until(async () => (await pending()).length === 1)).toBe(true);
+      expect((await pending())[0]).toMatchObject({ id: 'c-http-1', subject: 'git push origin main' });
+      const answer = (body: string, cid = 'c-http-1') => raw(live.base, 'POST', `/api/sessions/${live.handle.sessionId}/confirmations/${cid}`, { ...live.auth, 'content-type': 'application/json' }, body);
+      expect((await answer('{"approve":"yes"}')).status).toBe(400);
+      expect((await answer('{"approve":true}', 'c-nope')).status).toBe(409);
+      const r = await answer('{"approve":true}');
+      expect(r.status, r.body).toBe(202);
+      expect(readAnswer(dir, 'c-http-1')).toMatchObject({ approve: true, by: 'user' });
+      expect((await answer('{"approve":false}')).status).toBe(409);
+      expect(await until(async () => (await pending()).length === 0)).toBe(true);
+      expect(live.store.ofType(live.handle.sessionId, 'confirmation.answered').map((e) => e.payload.approve)).toEqual([true]);
     } finally {
       await live.close();
     }

@@ -20,6 +20,17 @@ function type(keys: string[], ctx: KeyContext, ui: UiState = INITIAL_UI) {
 }
 
 describe('key map', () => {
+  it('a and x answer the oldest command waiting for confirmation first, before an escalation', () => {
+    const held = { id: 'c-1', tool: 'Bash', subject: 'git push', reason: 'git push needs confirmation' };
+    const ctx = live({ ...escalated(), confirmations: [held, { ...held, id: 'c-2' }] });
+    const a = handleKey(INITIAL_UI, 'a', {}, ctx);
+    expect(a.confirm).toEqual({ id: 'c-1', approve: true });
+    expect(a.command).toBeUndefined();
+    expect(handleKey(INITIAL_UI, 'x', {}, ctx).confirm).toEqual({ id: 'c-1', approve: false });
+    // Nothing held: the escalation is answered as before.
+    expect(handleKey(INITIAL_UI, 'a', {}, live(escalated())).command).toEqual({ type: 'user.approve' });
+  });
+
   it('maps p, r, v to pause, resume and review', () => {
     expect(type(['p', 'r', 'v'], live()).commands).toEqual([{ type: 'user.pause' }, { type: 'user.resume' }, { type: 'user.review' }]);
   });

@@ -20,6 +20,17 @@ const ev = (workerId: string, agent: string, type: string, payload: Record<strin
 const fold = (entries: LogEntry[], view: SessionView = initialView(SID)): SessionView => entries.reduce(reduceView, view);
 
 describe('session view reducer', () => {
+  it('keeps the commands waiting for confirmation until they are answered', () => {
+    seq = 0;
+    const asked = { id: 'c-1', tool: 'Bash', subject: 'git push', reason: 'needs confirmation', cli: 'claude', cwd: '/r', at: 'x' };
+    const v = fold([rec('confirmation.requested', asked), rec('confirmation.requested', { ...asked, id: 'c-2' }), rec('confirmation.requested', asked)]);
+    expect(v.confirmations).toEqual([
+      { id: 'c-1', tool: 'Bash', subject: 'git push', reason: 'needs confirmation' },
+      { id: 'c-2', tool: 'Bash', subject: 'git push', reason: 'needs confirmation' },
+    ]);
+    expect(fold([rec('confirmation.answered', { id: 'c-1', approve: true })], v).confirmations.map((c) => c.id)).toEqual(['c-2']);
+  });
+
   it('follows phase, tier, plan and the implementer through a session', () => {
     seq = 0;
     const v = fold([

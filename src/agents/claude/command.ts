@@ -1,5 +1,5 @@
 import { ORCHESTRATOR_MCP_SERVER } from '../common/orchestrator-tools.js';
-import { fixDirs, hasFix } from '../common/fixes.js';
+import { fixDirs, GUARD_HOOK_TIMEOUT_S, hasFix } from '../common/fixes.js';
 import { shellCommandLine } from '../common/shell-quote.js';
 import type { LaunchRequest, LaunchSpec } from '../types.js';
 
@@ -56,7 +56,7 @@ export const GUARDED_TOOLS = 'Bash|Write|Edit|MultiEdit|NotebookEdit|Read|Glob|G
 export function guardSettings(guard: NonNullable<LaunchRequest['guard']>, extraRoots: readonly string[] = []): string {
   // Directories a recovery added are allowed by the guard too, or the relaunch would still be refused.
   const command = shellCommandLine([guard.command, ...guard.args, ...extraRoots.flatMap((d) => ['--allow-root', d])]);
-  return JSON.stringify({ hooks: { PreToolUse: [{ matcher: GUARDED_TOOLS, hooks: [{ type: 'command', command, timeout: 30 }] }] } });
+  return JSON.stringify({ hooks: { PreToolUse: [{ matcher: GUARDED_TOOLS, hooks: [{ type: 'command', command, timeout: GUARD_HOOK_TIMEOUT_S }] }] } });
 }
 
 /**

@@ -66,6 +66,10 @@ function deniedPaths(events: readonly AgentEventDraft[]): { matched?: string; pa
 function permissionDenials(evidence: FailureEvidence): Classification | null {
   const { matched, paths, tools } = deniedPaths(evidence.events);
   if (matched === undefined) return null;
+  // Calls our guard refused (policy, or the user said no) are listed as denials too; they are
+  // findings already, not a permission problem a relaunch could or should fix.
+  const byGuard = evidence.events.filter((e) => e.type === 'finding' && e.payload.kind === 'policy.refused').length;
+  if (byGuard >= paths.length + tools.length) return null;
   const { request } = evidence;
   if (request.mode !== 'work') {
     return escalate('permission_denials', matched, [

@@ -38,3 +38,9 @@ export function describeFix(fix: LaunchFix): string {
       return 'IS_SANDBOX=1';
   }
 }
+
+/**
+ * How long an agent CLI lets the guard hook run. Above the guard's wait for a user's
+ * confirmation (300 s by default): a hook that times out lets the tool run in both CLIs.
+ */
+export const GUARD_HOOK_TIMEOUT_S = 600;

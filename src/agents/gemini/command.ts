@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { shellCommandLine } from '../common/shell-quote.js';
-import { fixDirs, hasFix } from '../common/fixes.js';
+import { fixDirs, GUARD_HOOK_TIMEOUT_S, hasFix } from '../common/fixes.js';
 import type { LaunchFile, LaunchRequest, LaunchSpec, McpServerSpec } from '../types.js';
 
 export const GEMINI_BINARY = 'gemini';
@@ -47,7 +47,7 @@ export const GUARDED_TOOLS = 'run_shell_command|write_file|replace|read_file|rea
 /** The guard as a BeforeTool command hook (exit 2 or a JSON deny refuses the call), with the roots fixes added. */
 export function guardHooks(guard: NonNullable<LaunchRequest['guard']>, extraRoots: readonly string[]): Record<string, unknown> {
   const command = shellCommandLine([guard.command, ...guard.args, ...extraRoots.flatMap((d) => ['--allow-root', d])]);
-  return { BeforeTool: [{ matcher: GUARDED_TOOLS, hooks: [{ type: 'command', name: 'orchestrate-guard', command, timeout: 30_000 }] }] };
+  return { BeforeTool: [{ matcher: GUARDED_TOOLS, hooks: [{ type: 'command', name: 'orchestrate-guard', command, timeout: GUARD_HOOK_TIMEOUT_S * 1000 }] }] };
 }
 
 /**

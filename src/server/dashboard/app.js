@@ -2,7 +2,7 @@
 // happened; the event log and the plot from the stream itself. The access token is in an
 // HttpOnly cookie (set when the printed URL was opened), so plain same-origin requests carry it.
 import { ActivityPlot } from './plot.js';
-import { eventLine, renderChart, renderInbox, renderRecoveries, renderReviews, renderWorkers } from './render.js';
+import { eventLine, renderChart, renderConfirmations, renderInbox, renderRecoveries, renderReviews, renderWorkers } from './render.js';
 
 const $ = (sel) => document.querySelector(sel);
 const MAX_EVENTS = 5000;
@@ -37,6 +37,7 @@ async function refreshSummary() {
     renderReviews($('#reviews tbody'), s.reviews);
     renderRecoveries($('#recoveries tbody'), s.recoveries);
     renderInbox($('#inbox'), s.session.waiting);
+    renderConfirmations($('#confirmations'), s.confirmations ?? [], (id, approve) => void confirm(id, approve));
     renderChart($('#chart'), s.statechart.chart, s.statechart.active);
   } catch (error) {
     $('#control-result').textContent = `could not load the summary: ${error.message}`;
@@ -129,6 +130,17 @@ function openSession(id) {
   history.replaceState(null, '', `#${id}`);
   connect();
   void refreshSummary();
+}
+
+async function confirm(id, approve) {
+  try {
+    const body = approve ? { approve } : { approve, reason: 'rejected on the dashboard' };
+    await api(`/api/sessions/${encodeURIComponent(state.sessionId)}/confirmations/${encodeURIComponent(id)}`, { method: 'POST', body: JSON.stringify(body) });
+    $('#control-result').textContent = `${approve ? 'approved' : 'rejected'}: ${id}`;
+  } catch (error) {
+    $('#control-result').textContent = error.message;
+  }
+  scheduleSummary();
 }
 
 async function control(action) {

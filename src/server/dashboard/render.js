@@ -93,3 +93,17 @@ export function eventLine(e) {
   const text = String(e.payload.text ?? '').split('\n')[0].slice(0, 400);
   return el('li', { class: `t-${e.type.replace(/\./g, '-')}`, 'data-seq': e.seq }, el('span', { class: 'seq' }, `#${e.seq} ${e.timestamp.slice(11, 19)} `), `${who} ${e.type}${kind}: ${text}`);
 }
+
+/** Commands the guard holds until you decide; each gets its own Approve / Reject. */
+export function renderConfirmations(root, list, answer) {
+  root.hidden = list.length === 0;
+  root.querySelector('#confirmation-list').replaceChildren(
+    ...list.map((c) => {
+      const approve = el('button', { 'data-confirm': c.id }, 'Approve');
+      const reject = el('button', { class: 'danger', 'data-confirm': c.id }, 'Reject');
+      approve.addEventListener('click', () => answer(c.id, true));
+      reject.addEventListener('click', () => answer(c.id, false));
+      return el('li', {}, el('code', {}, `${c.tool}: ${c.subject}`), ' ', el('span', { class: 'muted' }, c.reason), ' ', approve, ' ', reject);
+    }),
+  );
+}

@@ -3,11 +3,11 @@ import { useView } from '../context.js';
 import type { TuiState } from '../store.js';
 import { MAX_SUGGESTIONS, tint } from '../theme.js';
 
-const select = (s: TuiState) => ({ mode: s.ui.mode, message: s.ui.message, prompt: s.view.prompt, ended: s.view.ended, phase: s.view.phase, readOnly: s.readOnly, color: s.color });
+const select = (s: TuiState) => ({ mode: s.ui.mode, message: s.ui.message, prompt: s.view.prompt, held: s.view.confirmations[0], waiting: s.view.confirmations.length, ended: s.view.ended, phase: s.view.phase, readOnly: s.readOnly, color: s.color });
 
 /** What the session asks (escalation, question, pause) and what the UI asks (confirmations, text entry). */
 export function Prompt() {
-  const { mode, message, prompt, ended, phase, readOnly, color } = useView(select);
+  const { mode, message, prompt, held, waiting, ended, phase, readOnly, color } = useView(select);
   const ask = (text: string) => (
     <Text bold color={tint(color, 'yellow')}>
       {text}
@@ -19,6 +19,18 @@ export function Prompt() {
   else if (mode.kind === 'confirmStop') body = ask('Stop the session? Agents are stopped. (y/n)');
   else if (mode.kind === 'confirmQuit') body = ask('The session is still running and ends with this process: stop it and quit? (y/n)');
   else if (ended) body = <Text bold>session {phase} · q to quit</Text>;
+  if (held) {
+    return (
+      <Box flexDirection="column" borderStyle="round" borderColor={tint(color, 'yellow')}>
+        <Text bold color={tint(color, 'yellow')} wrap="truncate">
+          CONFIRM{waiting > 1 ? ` (1 of ${waiting})` : ''}: {held.tool}: {held.subject}
+        </Text>
+        <Text wrap="truncate">{held.reason}</Text>
+        {body ?? <Text>{readOnly !== undefined ? '' : 'a approve · x reject'}</Text>}
+        {message ? <Text dimColor>{message}</Text> : null}
+      </Box>
+    );
+  }
   if (prompt?.kind === 'escalation') {
     const keys = readOnly !== undefined ? '' : `a approve · x reject${prompt.acceptsClarification ? ' · c answer' : ''}`;
     return (

@@ -189,4 +189,13 @@ describe('claude classifier: other statuses and order', () => {
     };
     expect(classify(evidence([denial]))).toMatchObject({ kind: 'permission_denials', remedy: { action: 'escalate' } });
   });
+
+  it("denials that are the guard's refusals (policy, or the user said no) are findings, not a permission problem", () => {
+    const refused: AgentEventDraft = { type: 'finding', payload: { kind: 'policy.refused', text: 'tool call refused by PreToolUse:Bash: not confirmed' } };
+    const denial: AgentEventDraft = { type: 'error', payload: { kind: 'permission.denials', text: 'refused Bash npm publish', denials: [{ tool: 'Bash', command: 'npm publish' }] } };
+    expect(classify(evidence([refused, denial]))).toBeNull();
+    // One more denial than the guard refused: that one is still a permission problem.
+    const two: AgentEventDraft = { ...denial, payload: { ...denial.payload, denials: [{ tool: 'Bash' }, { tool: 'Write', path: '/etc/x' }] } };
+    expect(classify(evidence([refused, two]))?.kind).toBe('permission_denials');
+  });
 });
