@@ -37,7 +37,11 @@ export function safetyLayers(config: OrchestrateConfig, env: NodeJS.ProcessEnv):
     active: true,
     detail: `${limits.cpuPercent}% CPU over ${limits.cpuWindowSeconds} s, ${limits.memoryMb} MB, ${limits.runtimeMinutes} min per worker`,
   });
-  layers.push({ layer: 'confirmations', active: false, detail: 'not built yet: commands that need confirmation are denied' });
+  layers.push({
+    layer: 'confirmations',
+    active: safety.guard,
+    detail: safety.guard ? 'held for your answer in the terminal UI or the dashboard (rejected after 300 s, or at once when neither runs)' : 'off with the guard',
+  });
   return layers;
 }
 

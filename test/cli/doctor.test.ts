@@ -26,7 +26,7 @@ describe('orchestrate doctor', () => {
     expect(table.stdout).toMatch(/Claude Code PreToolUse hook\s+on\s+orchestrate guard/);
     expect(table.stdout).toMatch(/Gemini CLI BeforeTool hook\s+on/);
     expect(table.stdout).toMatch(/OS sandbox\s+off\s+OS sandbox off/);
-    expect(table.stdout).toMatch(/confirmations\s+off/);
+    expect(table.stdout).toMatch(/confirmations\s+on\s+held for your answer/);
     const json = spawnSync(process.execPath, [CLI, 'doctor', '--json', '--target', f.target], { env: f.env, encoding: 'utf8' });
     const report = JSON.parse(json.stdout) as { safety: { layer: string; active: boolean; detail: string }[] };
     expect(report.safety.map((l) => l.layer)).toEqual(expect.arrayContaining(['OS sandbox', 'resource limits', 'Codex sandbox (codex)']));
