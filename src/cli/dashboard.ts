@@ -12,13 +12,19 @@ export interface DashboardOptions {
 
 export interface Dashboard {
   server: RunningServer;
-  /** A pause pressed on the dashboard is waited out (resume or stop it there) rather than ending the run. */
-  keepWaiting(summary: SessionSummary, handle: SessionHandle): Promise<boolean>;
+  /**
+   * A pause pressed on the dashboard is waited out (resume or stop it there) rather than ending
+   * the run; with `always` (the terminal UI was quit) so is every wait for the user.
+   */
+  keepWaiting(summary: SessionSummary, handle: SessionHandle, always?: boolean): Promise<boolean>;
   close(): Promise<void>;
 }
 
 export const DEFAULT_PORT = 8000;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+type Wait = 'escalated' | 'awaitingClarification' | 'paused';
+const WAITS: readonly string[] = ['escalated', 'awaitingClarification', 'paused'] satisfies Wait[];
+const isWait = (state: string): state is Wait => WAITS.includes(state);
 
 /** The server's own lines: where it listens, with its token, and why if not where asked. */
 function announce(server: RunningServer, host: string, out: Writable): void {
@@ -43,10 +49,13 @@ export async function startDashboard(store: Store, handle: SessionHandle | undef
   announce(server, host, out);
   return {
     server,
-    keepWaiting: async (summary, h) => {
-      if (summary.state !== 'paused' || summary.failure !== 'paused by the user') return false;
-      out.write('paused from the dashboard: resume or stop it there (Ctrl-C stops)\n');
-      await waitFor(h.actor, (s) => s.status !== 'active' || !s.matches('paused'), { timeout: Infinity });
+    keepWaiting: async (summary, h, always = false) => {
+      const top = summary.state.split('.')[0] ?? '';
+      const userPause = summary.state === 'paused' && summary.failure === 'paused by the user';
+      // After the terminal UI quit, every wait is answered on the dashboard, not by exiting.
+      if (!isWait(top) || (!userPause && !always)) return false;
+      out.write(`${userPause ? 'paused from the dashboard' : `the session waits (${top})`}: answer it on the dashboard (Ctrl-C stops)\n`);
+      await waitFor(h.actor, (s) => s.status !== 'active' || !s.matches(top), { timeout: Infinity });
       return true;
     },
     close: () => server.close(),

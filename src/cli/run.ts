@@ -132,7 +132,11 @@ async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, op
           send: (e) => handle.send(e),
           actor: handle.actor,
           confirm: (id, approve) => void handle.confirmations.answer(id, approve, approve ? undefined : 'rejected in the terminal UI'),
-        }, env: io.env }) : undefined;
+        },
+        env: io.env,
+        // With a dashboard the process stays up when the UI quits: the session is steered there.
+        keepAlive: dashboard !== undefined,
+      }) : undefined;
   const onSigint = (): void => {
     handle.send({ type: 'user.stop' });
     tui?.close();
@@ -145,9 +149,11 @@ async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, op
   if (!tui && !dashboard) handle.confirmations.autoReject = 'nobody can confirm it in this run (no terminal UI and no dashboard)';
   try {
     await tui?.done;
+    const onDashboard = tui !== undefined && dashboard !== undefined && handle.actor.getSnapshot().status === 'active';
+    if (onDashboard) io.stderr.write(`the terminal UI closed; the session goes on, steered on the dashboard: ${dashboard.server.url} (Ctrl-C stops)\n`);
     for (;;) {
       const summary = await handle.settled();
-      if (await dashboard?.keepWaiting(summary, handle)) continue;
+      if (await dashboard?.keepWaiting(summary, handle, onDashboard)) continue;
       const code = await settle(summary, interactive, io, (e) => handle.send(e));
       if (code === undefined) continue;
       if (options.json) io.stdout.write(`${JSON.stringify(summaryJson(summary))}\n`);
