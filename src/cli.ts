@@ -34,6 +34,7 @@ export function buildProgram(): Command {
     .option('-v, --verbose', 'debug-level orchestrator log')
     .option('--json', 'print one JSON summary at the end (progress goes to stderr)')
     .option('--no-tui', 'plain progress lines instead of the terminal UI (also without a TTY or with CI=true)')
+    .option('--detach', 'quitting the terminal UI leaves the session running in this process')
     .addHelpText(
       'after',
       '\nExit codes: 0 completed, 1 failed, 2 usage or configuration error, 3 escalated,\n' +
@@ -191,6 +192,7 @@ interface RunCliOptions {
   verbose?: boolean;
   json?: boolean;
   tui: boolean;
+  detach?: boolean;
 }
 
 function parsePort(value: string): number {

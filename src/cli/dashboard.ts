@@ -54,7 +54,7 @@ export async function startDashboard(store: Store, handle: SessionHandle | undef
       const userPause = summary.state === 'paused' && summary.failure === 'paused by the user';
       // After the terminal UI quit, every wait is answered on the dashboard, not by exiting.
       if (!isWait(top) || (!userPause && !always)) return false;
-      out.write(`${userPause ? 'paused from the dashboard' : `the session waits (${top})`}: answer it on the dashboard (Ctrl-C stops)\n`);
+      out.write(userPause ? 'paused from the dashboard: resume or stop it there (Ctrl-C stops)\n' : `the session waits (${top}): answer it on the dashboard (Ctrl-C stops)\n`);
       await waitFor(h.actor, (s) => s.status !== 'active' || !s.matches(top), { timeout: Infinity });
       return true;
     },

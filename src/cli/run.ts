@@ -29,6 +29,8 @@ export interface RunOptions {
   json?: boolean;
   /** The terminal UI (default on; used only on a TTY outside CI, and never with --json). */
   tui?: boolean;
+  /** Quitting the terminal UI leaves the session running (as a dashboard does). */
+  detach?: boolean;
 }
 
 export interface RunIo {
@@ -117,7 +119,7 @@ function noticeTo(options: Pick<RunOptions, 'json' | 'tui'>, io: RunIo): (line: 
   return (line) => out.write(`${line}\n`);
 }
 
-async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, options: Pick<RunOptions, 'json' | 'tui'>, io: RunIo, dashboard?: Dashboard): Promise<number> {
+async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, options: Pick<RunOptions, 'json' | 'tui' | 'detach'>, io: RunIo, dashboard?: Dashboard): Promise<number> {
   if ('kind' in handle) {
     io.stderr.write(`orchestrate: ${handle.message}\n`);
     store.close();
@@ -135,7 +137,7 @@ async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, op
         },
         env: io.env,
         // With a dashboard the process stays up when the UI quits: the session is steered there.
-        keepAlive: dashboard !== undefined,
+        keepAlive: dashboard !== undefined || options.detach === true,
       }) : undefined;
   const onSigint = (): void => {
     handle.send({ type: 'user.stop' });
@@ -149,8 +151,14 @@ async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, op
   if (!tui && !dashboard) handle.confirmations.autoReject = 'nobody can confirm it in this run (no terminal UI and no dashboard)';
   try {
     await tui?.done;
-    const onDashboard = tui !== undefined && dashboard !== undefined && handle.actor.getSnapshot().status === 'active';
+    const running = tui !== undefined && handle.actor.getSnapshot().status === 'active';
+    const onDashboard = running && dashboard !== undefined;
     if (onDashboard) io.stderr.write(`the terminal UI closed; the session goes on, steered on the dashboard: ${dashboard.server.url} (Ctrl-C stops)\n`);
+    else if (running) {
+      // --detach without a dashboard: nobody is left to answer, so it runs until it ends or waits.
+      handle.confirmations.autoReject = 'nobody can confirm it any more (the terminal UI was closed)';
+      io.stderr.write('the terminal UI closed; the session goes on in this process until it ends or waits for you (Ctrl-C stops)\n');
+    }
     for (;;) {
       const summary = await handle.settled();
       if (await dashboard?.keepWaiting(summary, handle, onDashboard)) continue;
