@@ -1,21 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertLoopbackOnly } from './helpers.js';
-import { PLAN_ONE_TASK, realSession, ROOT, startOrchestrate, verdict, type RealSession } from './session-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { PLAN_ONE_TASK, startOrchestrate, verdict, useRealSessions } from './session-helpers.js';
 
-let session: RealSession | undefined;
-
-beforeAll(() => {
-  assertLoopbackOnly();
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
-}, 180_000);
-
-afterEach(async () => {
-  await session?.mock.close();
-  session = undefined;
-});
+const sessions = useRealSessions();
 
 const until = async <T>(what: string, get: () => Promise<T | undefined>, ms = 120_000): Promise<T> => {
   const end = Date.now() + ms;
@@ -29,7 +17,7 @@ const until = async <T>(what: string, get: () => Promise<T | undefined>, ms = 12
 
 describe('confirmations with the real Claude Code: the guard holds the command until the user answers on the dashboard', () => {
   it('an approved git push runs; a rejected npm publish does not, and the agent goes on', async () => {
-    session = await realSession([
+    const session = await sessions.start([
       { match: { kind: 'plan' }, respond: { structured: PLAN_ONE_TASK } },
       {
         match: { kind: 'implement', cli: 'claude' },

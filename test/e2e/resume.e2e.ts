@@ -1,23 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RESUME_PROMPT } from '../../src/actors/agent-process.js';
 import type { DemoCli } from '../../src/demo/agents.js';
-import { assertLoopbackOnly } from './helpers.js';
-import { PLAN_ONE_TASK, realSession, ROOT, startOrchestrate, verdict, type RealSession } from './session-helpers.js';
+import { PLAN_ONE_TASK, startOrchestrate, verdict, useRealSessions } from './session-helpers.js';
 
-let session: RealSession | undefined;
-
-beforeAll(() => {
-  assertLoopbackOnly();
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
-}, 180_000);
-
-afterEach(async () => {
-  await session?.mock.close();
-  session = undefined;
-});
+const sessions = useRealSessions();
 
 const until = async (what: string, check: () => boolean, timeoutMs = 120_000): Promise<void> => {
   const end = Date.now() + timeoutMs;
@@ -29,7 +17,7 @@ const until = async (what: string, check: () => boolean, timeoutMs = 120_000): P
 
 describe.each<DemoCli>(['claude', 'codex', 'gemini'])('resume after SIGKILL of the orchestrator, %s implementing', (cli) => {
   it("continues the agent's own conversation and completes", async () => {
-    session = await realSession(
+    const session = await sessions.start(
       [
         { match: { kind: 'plan' }, respond: { structured: PLAN_ONE_TASK } },
         {

@@ -7,7 +7,8 @@ import { DIALECTS } from '../../src/mock-provider/dialects.js';
 import { MockScript, type MockScriptInput } from '../../src/mock-provider/script.js';
 import { startMockProvider, type MockProvider } from '../../src/mock-provider/server.js';
 import { SqliteStore } from '../../src/persistence/sqlite/store.js';
-import { agentBin, tempDir } from './helpers.js';
+import { afterEach, beforeAll } from 'vitest';
+import { agentBin, assertLoopbackOnly, tempDir } from './helpers.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
@@ -91,4 +92,26 @@ export function withStore<T>(s: RealSession, fn: (store: SqliteStore) => T): T {
   } finally {
     store.close();
   }
+}
+
+/**
+ * The hooks every real-session e2e file needs: loopback only, a fresh build, and each test's mock
+ * provider closed after it. `start` makes a session that is cleaned up that way.
+ */
+export function useRealSessions(): { start: typeof realSession } {
+  let current: RealSession | undefined;
+  beforeAll(() => {
+    assertLoopbackOnly();
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
+  }, 180_000);
+  afterEach(async () => {
+    await current?.mock.close();
+    current = undefined;
+  });
+  return {
+    start: async (...args) => {
+      current = await realSession(...args);
+      return current;
+    },
+  };
 }

@@ -1,21 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { assertLoopbackOnly, tempDir } from './helpers.js';
-import { PLAN_ONE_TASK, realSession, ROOT, runTaskIn, startOrchestrate, verdict, type RealSession } from './session-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
+import { PLAN_ONE_TASK, runTaskIn, startOrchestrate, verdict, useRealSessions } from './session-helpers.js';
 
-let session: RealSession | undefined;
-
-beforeAll(() => {
-  assertLoopbackOnly();
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
-}, 180_000);
-
-afterEach(async () => {
-  await session?.mock.close();
-  session = undefined;
-});
+const sessions = useRealSessions();
 
 describe('orchestrate demo with the real CLIs (tier 1)', () => {
   it('plans, recovers, logs a concern, implements, passes the final review and completes', async () => {
@@ -47,7 +36,7 @@ describe('review verdicts with the real CLIs', () => {
   ];
 
   it('a blocker escalates (exit 3) and nothing is implemented', async () => {
-    session = await realSession(planRules(verdict('blocker', 'The plan deletes data.'), verdict('approved')));
+    const session = await sessions.start(planRules(verdict('blocker', 'The plan deletes data.'), verdict('approved')));
     const r = await runTaskIn(session, 'Write hello.txt');
     expect(r.code, r.stderr.slice(-3000)).toBe(3);
     expect(r.summary?.decisions.map((d) => d.action)).toEqual(['STOP_AND_ESCALATE']);
@@ -55,7 +44,7 @@ describe('review verdicts with the real CLIs', () => {
   });
 
   it('two concerns ask the user (exit 4 unattended)', async () => {
-    session = await realSession(planRules(verdict('concern', 'unclear scope'), verdict('concern', 'which file?')));
+    const session = await sessions.start(planRules(verdict('concern', 'unclear scope'), verdict('concern', 'which file?')));
     const r = await runTaskIn(session, 'Write hello.txt');
     expect(r.code, r.stderr.slice(-3000)).toBe(4);
     expect(r.summary?.decisions.map((d) => d.action)).toEqual(['PAUSE_AND_CLARIFY']);
@@ -64,7 +53,7 @@ describe('review verdicts with the real CLIs', () => {
 
 describe('tier drop with the real CLIs', () => {
   it('the implementer failing auth (401) drops a tier and the session completes', async () => {
-    session = await realSession([
+    const session = await sessions.start([
       { match: { kind: 'plan' }, respond: { structured: PLAN_ONE_TASK } },
       { match: { kind: 'implement', cli: 'claude' as const }, respond: { actions: [], error: { status: 401, message: 'invalid x-api-key (mock)' } } },
       { match: { kind: 'implement' }, respond: { actions: [{ shell: 'echo hello > hello.txt' }], text: 'hello.txt written' } },
