@@ -6,3 +6,6 @@ if (existsSync(entry)) chmodSync(entry, 0o755);
 
 // tsc compiles only TypeScript: the dashboard's static files are copied beside the server.
 cpSync(new URL('../src/server/dashboard/', import.meta.url), new URL('../dist/server/dashboard/', import.meta.url), { recursive: true });
+
+// The PostgreSQL bridge's worker thread is plain JavaScript, loaded as a file beside sync-pg.js.
+cpSync(new URL('../src/persistence/postgres/bridge-worker.mjs', import.meta.url), new URL('../dist/persistence/postgres/bridge-worker.mjs', import.meta.url));

@@ -35,11 +35,13 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON summary at the end (progress goes to stderr)')
     .option('--no-tui', 'plain progress lines instead of the terminal UI (also without a TTY or with CI=true)')
     .option('--detach', 'quitting the terminal UI leaves the session running in this process')
+    .option('--store <url>', 'sqlite://PATH or postgres://USER@HOST:PORT/DB (default: $ORCHESTRATE_STORE, the config\'s store, or the workspace\'s SQLite file)')
+    .option('--remote', 'queue the agent runs for `orchestrate worker`s on any host instead of starting them here (PostgreSQL store)')
     .addHelpText(
       'after',
       '\nExit codes: 0 completed, 1 failed, 2 usage or configuration error, 3 escalated,\n' +
         '4 waiting for a clarification (unattended), 5 paused (budget, unattended), 130 stopped.\n' +
-        'Environment: ORCHESTRATOR_LOG_LEVEL (fatal..trace), ORCHESTRATOR_WORKSPACE.',
+        'Environment: ORCHESTRATOR_LOG_LEVEL (fatal..trace), ORCHESTRATOR_WORKSPACE, ORCHESTRATE_STORE.',
     )
     .action(async (task: string | undefined, options: RunCliOptions) => {
       if (!task) {
@@ -73,7 +75,9 @@ export function buildProgram(): Command {
     .option('-v, --verbose', 'debug-level orchestrator log')
     .option('--json', 'print one JSON summary at the end')
     .option('--no-tui', 'plain progress lines instead of the terminal UI')
-    .action(async (session: string, options: { workspace?: string; port: number; host?: string; dashboard: boolean; verbose?: boolean; json?: boolean; tui: boolean }) => {
+    .option('--store <url>', 'sqlite://PATH or postgres://USER@HOST:PORT/DB (default: $ORCHESTRATE_STORE, the config\'s store, or the workspace\'s SQLite file)')
+    .option('--remote', 'queue the agent runs for `orchestrate worker`s (PostgreSQL store)')
+    .action(async (session: string, options: { workspace?: string; port: number; host?: string; dashboard: boolean; verbose?: boolean; json?: boolean; tui: boolean; store?: string; remote?: boolean }) => {
       const { runResume } = await import('./cli/run.js');
       process.exitCode = await runResume(session, options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
     });
@@ -84,7 +88,8 @@ export function buildProgram(): Command {
     .argument('<session>', 'the session id (see orchestrate sessions)')
     .option('-w, --workspace <dir>', 'where the session store is')
     .option('--no-tui', 'print the event log as plain lines (also without a TTY or with CI=true)')
-    .action(async (session: string, options: { workspace?: string; tui: boolean }) => {
+    .option('--store <url>', 'sqlite://PATH or postgres://USER@HOST:PORT/DB (default: $ORCHESTRATE_STORE, the config\'s store, or the workspace\'s SQLite file)')
+    .action(async (session: string, options: { workspace?: string; tui: boolean; store?: string }) => {
       const { runAttach } = await import('./cli/attach.js');
       process.exitCode = await runAttach(session, options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
     });
@@ -94,7 +99,8 @@ export function buildProgram(): Command {
     .description('list the sessions in the store: status, tier, agents, age, tokens')
     .option('-w, --workspace <dir>', 'where the session store is')
     .option('--json', 'print them as JSON')
-    .action(async (options: { workspace?: string; json?: boolean }) => {
+    .option('--store <url>', 'sqlite://PATH or postgres://USER@HOST:PORT/DB (default: $ORCHESTRATE_STORE, the config\'s store, or the workspace\'s SQLite file)')
+    .action(async (options: { workspace?: string; json?: boolean; store?: string }) => {
       const { runSessions } = await import('./cli/sessions.js');
       process.exitCode = runSessions(options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
     });
@@ -105,9 +111,22 @@ export function buildProgram(): Command {
     .option('-w, --workspace <dir>', 'where the session store is')
     .option('-p, --port <n>', 'port (default 8000; a free one when taken)', (v) => parsePort(v), 8000)
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
-    .action(async (options: { workspace?: string; port: number; host?: string }) => {
+    .option('--store <url>', 'sqlite://PATH or postgres://USER@HOST:PORT/DB (default: $ORCHESTRATE_STORE, the config\'s store, or the workspace\'s SQLite file)')
+    .action(async (options: { workspace?: string; port: number; host?: string; store?: string }) => {
       const { runServe } = await import('./cli/serve.js');
       process.exitCode = await runServe(options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+    });
+
+  program
+    .command('worker')
+    .description('run the agent runs of --remote sessions on this host: takes them from the queue in the shared PostgreSQL store')
+    .option('--store <url>', 'the shared store, postgres://USER@HOST:PORT/DB (default: $ORCHESTRATE_STORE)')
+    .option('--agents <names>', 'only runs of these agents, comma-separated (default: claude, codex, gemini — those installed here)')
+    .option('--concurrency <n>', 'agent runs at once (default 2)', (v) => parseCount(v), 2)
+    .option('-v, --verbose', 'debug-level log on stderr')
+    .action(async (options: { store?: string; agents?: string; concurrency: number; verbose?: boolean }) => {
+      const { runWorkerCli } = await import('./cli/worker.js');
+      process.exitCode = await runWorkerCli(options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
     });
 
   program
@@ -193,6 +212,8 @@ interface RunCliOptions {
   json?: boolean;
   tui: boolean;
   detach?: boolean;
+  store?: string;
+  remote?: boolean;
 }
 
 function parsePort(value: string): number {
@@ -205,6 +226,12 @@ interface TranslateCliOptions {
   agent: 'claude' | 'codex' | 'gemini' | 'jsonl';
   exitCode?: number;
   stderr?: string;
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64.');
+  return n;
 }
 
 function parseSeconds(value: string): number {

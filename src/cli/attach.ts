@@ -11,8 +11,8 @@ const FINAL = ['completed', 'failed', 'stopped'];
  * while another process drives it. Controls need the process that owns the session's actor (or
  * the dashboard's HTTP controls), so here they are read-only, and the UI says so.
  */
-export async function runAttach(sessionId: string, options: { workspace?: string; tui: boolean }, io: RunIo): Promise<number> {
-  const store = openStore(workspaceOf(options, io.env), io, { mustExist: true });
+export async function runAttach(sessionId: string, options: { workspace?: string; tui: boolean; store?: string }, io: RunIo): Promise<number> {
+  const store = openStore(workspaceOf(options, io.env), io, { mustExist: true, store: options.store });
   if (!store) return EXIT.failed;
   try {
     const record = store.get(sessionId);

@@ -3,10 +3,12 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { loadConfig } from '../config/load.js';
 import type { SessionEvent } from '../machines/session.js';
-import { StoreError } from '../persistence/sqlite/db.js';
-import { SqliteStore } from '../persistence/sqlite/store.js';
+import { openStoreAt, storeSpec } from '../persistence/open.js';
+import { StoreError } from '../persistence/store-error.js';
+import type { Store } from '../persistence/types.js';
 import { probeAgents } from '../probe/probe.js';
 import { renderDoctor } from '../probe/render.js';
 import { chooseTier } from '../probe/tiers.js';
@@ -14,6 +16,7 @@ import { resumeSession, startSession, type ResumeError, type SessionHandle, type
 import { defaultWorkspace, newSessionId } from '../runtime/workspace.js';
 import { tuiTerminal, type Terminal } from '../tui/terminal.js';
 import { startDashboard, type Dashboard } from './dashboard.js';
+import { openRemote } from './remote.js';
 
 /** Exit codes, documented in the README. */
 export const EXIT = { completed: 0, failed: 1, usage: 2, escalated: 3, clarification: 4, paused: 5, stopped: 130 } as const;
@@ -31,6 +34,10 @@ export interface RunOptions {
   tui?: boolean;
   /** Quitting the terminal UI leaves the session running (as a dashboard does). */
   detach?: boolean;
+  /** Agent runs go to the queue for `orchestrate worker`s (needs a PostgreSQL store). */
+  remote?: boolean;
+  /** sqlite://PATH or postgres://... (else ORCHESTRATE_STORE, the config's `store`, the workspace's file). */
+  store?: string;
 }
 
 export interface RunIo {
@@ -44,20 +51,30 @@ export const storePath = (workspace: string): string => join(workspace, 'orchest
 export const workspaceOf = (options: { workspace?: string | undefined }, env: NodeJS.ProcessEnv): string =>
   options.workspace ? resolve(options.workspace) : defaultWorkspace(env);
 
-/** Opens the store, or explains on stderr why not (a corrupt file, a newer schema). */
-export function openStore(workspace: string, io: RunIo, options: { mustExist?: boolean } = {}): SqliteStore | undefined {
-  const path = storePath(workspace);
-  if (options.mustExist && !existsSync(path)) {
-    io.stderr.write(`orchestrate: no session store at ${path} (use --workspace, or ORCHESTRATOR_WORKSPACE)\n`);
+/**
+ * Opens the store (`--store`, ORCHESTRATE_STORE, the config's `store`, else the workspace's
+ * SQLite file), or explains on stderr why not (a corrupt file, a newer schema, no server).
+ */
+export function openStore(
+  workspace: string,
+  io: RunIo,
+  options: { mustExist?: boolean; readonly?: boolean; store?: string | undefined; configStore?: string | undefined } = {},
+): Store | undefined {
+  const spec = storeSpec({ flag: options.store, env: io.env.ORCHESTRATE_STORE, config: options.configStore }, workspace);
+  const store = spec instanceof StoreError ? spec : openStoreAt(spec, options);
+  if (store instanceof StoreError) {
+    const hint = !(spec instanceof StoreError) && spec.kind === 'sqlite' ? ' (use --workspace, or ORCHESTRATOR_WORKSPACE, or --store)' : '';
+    io.stderr.write(`orchestrate: ${store.message}${hint}\n`);
     return undefined;
   }
-  try {
-    return new SqliteStore(path);
-  } catch (error) {
-    io.stderr.write(`orchestrate: ${error instanceof StoreError ? error.message : String(error)}\n`);
-    return undefined;
-  }
+  return store;
 }
+
+/** ORCHESTRATE_LEASE_TTL_MS: how long a session's lease lasts unrenewed (tests shorten it). */
+const leaseTtl = (env: NodeJS.ProcessEnv): { leaseTtlMs?: number } => {
+  const parsed = z.coerce.number().int().min(1_000).max(600_000).safeParse(env.ORCHESTRATE_LEASE_TTL_MS);
+  return env.ORCHESTRATE_LEASE_TTL_MS && parsed.success ? { leaseTtlMs: parsed.data } : {};
+};
 
 const cliEntry = (): string => fileURLToPath(new URL('../cli.js', import.meta.url));
 const logLevel = (options: { verbose?: boolean | undefined }, env: NodeJS.ProcessEnv): string =>
@@ -84,29 +101,47 @@ export async function runTask(task: string, options: RunOptions, io: RunIo): Pro
     return EXIT.failed;
   }
   const workspace = workspaceOf(options, io.env);
-  const store = openStore(workspace, io);
+  const store = openStore(workspace, io, { store: options.store, configStore: loaded.config.store });
   if (!store) return EXIT.failed;
-  const handle = await startSession(
-    { sessionId: newSessionId(), task, target, workspace, config: loaded.config, configSource: loaded.source, tier },
-    { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: noticeTo(options, io) },
-  );
-  const out = options.json ? io.stderr : io.stdout;
-  const dashboard = options.dashboard && !('kind' in handle) ? await startDashboard(store, handle, options, out) : undefined;
-  return drive(handle, store, options, io, dashboard);
+  const remote = options.remote ? await openRemote(store, io) : undefined;
+  if (remote && 'kind' in remote) {
+    store.close();
+    return remote.kind === 'usage' ? EXIT.usage : EXIT.failed;
+  }
+  try {
+    const handle = await startSession(
+      { sessionId: newSessionId(), task, target, workspace, config: loaded.config, configSource: loaded.source, tier },
+      { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: noticeTo(options, io), ...leaseTtl(io.env), ...(remote ? { remote } : {}) },
+    );
+    const out = options.json ? io.stderr : io.stdout;
+    const dashboard = options.dashboard && !('kind' in handle) ? await startDashboard(store, handle, options, out) : undefined;
+    return await drive(handle, store, options, io, dashboard);
+  } finally {
+    await remote?.queue.close();
+  }
 }
 
 /** `orchestrate resume <session>`: continue a session after a crash or a stop of the orchestrator. */
 export async function runResume(
   sessionId: string,
-  options: Pick<RunOptions, 'workspace' | 'verbose' | 'json' | 'tui' | 'port' | 'host'> & { dashboard?: boolean },
+  options: Pick<RunOptions, 'workspace' | 'verbose' | 'json' | 'tui' | 'port' | 'host' | 'store' | 'remote'> & { dashboard?: boolean },
   io: RunIo,
 ): Promise<number> {
-  const store = openStore(workspaceOf(options, io.env), io, { mustExist: true });
+  const store = openStore(workspaceOf(options, io.env), io, { mustExist: true, store: options.store });
   if (!store) return EXIT.failed;
-  const handle = await resumeSession(sessionId, { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: noticeTo(options, io) });
-  const out = options.json ? io.stderr : io.stdout;
-  const dashboard = options.dashboard !== false && !('kind' in handle) ? await startDashboard(store, handle, options, out) : undefined;
-  return drive(handle, store, options, io, dashboard);
+  const remote = options.remote ? await openRemote(store, io) : undefined;
+  if (remote && 'kind' in remote) {
+    store.close();
+    return remote.kind === 'usage' ? EXIT.usage : EXIT.failed;
+  }
+  try {
+    const handle = await resumeSession(sessionId, { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: noticeTo(options, io), ...leaseTtl(io.env), ...(remote ? { remote } : {}) });
+    const out = options.json ? io.stderr : io.stdout;
+    const dashboard = options.dashboard !== false && !('kind' in handle) ? await startDashboard(store, handle, options, out) : undefined;
+    return await drive(handle, store, options, io, dashboard);
+  } finally {
+    await remote?.queue.close();
+  }
 }
 
 /** The terminal for the UI, or undefined for plain lines (--no-tui, --json, no TTY, CI). */
@@ -119,7 +154,7 @@ function noticeTo(options: Pick<RunOptions, 'json' | 'tui'>, io: RunIo): (line: 
   return (line) => out.write(`${line}\n`);
 }
 
-async function drive(handle: SessionHandle | ResumeError, store: SqliteStore, options: Pick<RunOptions, 'json' | 'tui' | 'detach'>, io: RunIo, dashboard?: Dashboard): Promise<number> {
+async function drive(handle: SessionHandle | ResumeError, store: Store, options: Pick<RunOptions, 'json' | 'tui' | 'detach'>, io: RunIo, dashboard?: Dashboard): Promise<number> {
   if ('kind' in handle) {
     io.stderr.write(`orchestrate: ${handle.message}\n`);
     store.close();

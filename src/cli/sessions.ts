@@ -12,8 +12,8 @@ function age(iso: string, now: number): string {
 const tokens = (r: SessionRecord): number => Object.values(r.tokens).reduce((n, u) => n + u.inputTokens + u.outputTokens, 0);
 
 /** `orchestrate sessions`: every session in the store, newest first. */
-export function runSessions(options: { workspace?: string; json?: boolean }, io: RunIo): number {
-  const store = openStore(workspaceOf(options, io.env), io, { mustExist: true });
+export function runSessions(options: { workspace?: string; json?: boolean; store?: string }, io: RunIo): number {
+  const store = openStore(workspaceOf(options, io.env), io, { mustExist: true, store: options.store });
   if (!store) return EXIT.failed;
   try {
     const sessions = store.list();

@@ -82,6 +82,11 @@ const ConfigObject = z.strictObject({
     })
     .prefault({}),
   recovery: z.strictObject({ maxAttempts: z.number().int().nonnegative().default(2) }).prefault({}),
+  store: z
+    .string()
+    .regex(/^(sqlite|postgres|postgresql):\/\/./, 'a store is sqlite://PATH or postgres://USER@HOST:PORT/DB')
+    .optional()
+    .describe('where sessions are kept: sqlite://PATH (default: orchestrate.db in the workspace) or postgres://... (shared by several hosts); --store and ORCHESTRATE_STORE take precedence'),
 });
 type ConfigObject = z.output<typeof ConfigObject>;
 type AgentConfigInputOut = z.output<typeof AgentConfigInput>;

@@ -15,6 +15,12 @@ export interface LogEntryInput {
   payload: Record<string, unknown> & { text: string };
   usage?: Usage | undefined;
   /**
+   * Idempotency key (stored): appending an entry whose key the session already has adds
+   * nothing and returns the stored entry, with its seq. A retried append (its commit
+   * acknowledgement was lost, or a job was delivered twice) therefore never duplicates.
+   */
+  key?: string | undefined;
+  /**
    * Runs inside the transaction that appends this entry (not stored): table rows that must
    * exist exactly when the entry exists (a decision, a review) are written here.
    */
@@ -27,7 +33,11 @@ export interface LogEntry extends Omit<LogEntryInput, 'withinCommit'> {
 
 /** Append-only, per-session sequence 1..N without gaps. */
 export interface EventLog {
-  /** Appends in one transaction, in order; returns the entries with their seq. */
+  /**
+   * Appends in one transaction, in order; returns the entries with their seq. A session whose
+   * lease this store holds is fenced: if another owner took the lease since (a newer epoch),
+   * the whole batch is refused with a `StoreError` of kind `fenced`.
+   */
   append(entries: readonly LogEntryInput[]): LogEntry[];
   read(sessionId: string, options?: { afterSeq?: number; limit?: number }): LogEntry[];
   lastSeq(sessionId: string): number;
@@ -86,12 +96,19 @@ export interface Lease {
   sessionId: string;
   owner: string;
   expiresAt: number;
+  /** Grows each time the lease is taken: writes made under an older epoch are refused. */
+  epoch: number;
 }
 
-/** Two orchestrators never drive one session: the lease row says who does, until when. */
+/**
+ * Two orchestrators never drive one session: the lease row says who does, until when, under
+ * which epoch. A store that took a lease remembers its epoch and checks it in every write of
+ * that session (append, update, snapshot, records), in the same transaction: a paused
+ * ("zombie") orchestrator that wakes up after a takeover cannot write anything.
+ */
 export interface LeaseStore {
   /** Takes the lease if it is free, expired, or already ours; returns the holder otherwise. */
-  acquireLease(sessionId: string, owner: string, ttlMs: number, now: number): { ok: true } | { ok: false; holder: Lease };
+  acquireLease(sessionId: string, owner: string, ttlMs: number, now: number): { ok: true; epoch: number } | { ok: false; holder: Lease };
   renewLease(sessionId: string, owner: string, ttlMs: number, now: number): boolean;
   /** Takes the lease from `from` only if `from` still holds it (a holder known to be dead). */
   takeOverLease(sessionId: string, from: string, to: string, ttlMs: number, now: number): boolean;
@@ -99,6 +116,13 @@ export interface LeaseStore {
 }
 
 export interface Store extends EventLog, SessionStore, SnapshotStore, RecordStore, LeaseStore {
+  /** Where the store is, for messages (a file path, or a URL without its password). */
   readonly path: string;
   close(): void;
+  /**
+   * Calls `listener` with a session id soon after another process appended to it, where the
+   * backend can tell (PostgreSQL LISTEN/NOTIFY). Only a wake-up: the reader then reads the
+   * table, and keeps polling too, so a lost notification loses nothing. Returns the unsubscribe.
+   */
+  onAppended?(listener: (sessionId: string) => void): () => void;
 }

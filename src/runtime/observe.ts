@@ -44,11 +44,16 @@ export function observeSession(o: {
     pending = false;
     if (disposed) return;
     const snap = actor.getSnapshot();
-    store.saveSnapshot({ sessionId, machineVersion: o.machineVersion, xstateVersion: XSTATE_VERSION, snapshot: actor.getPersistedSnapshot(), updatedAt: new Date().toISOString() });
-    const tokens = JSON.stringify(snap.context.usage);
-    if (tokens !== lastTokens) {
-      lastTokens = tokens;
-      store.update(sessionId, { tokens: snap.context.usage, tier: snap.context.tier.tier, updatedAt: new Date().toISOString() });
+    try {
+      store.saveSnapshot({ sessionId, machineVersion: o.machineVersion, xstateVersion: XSTATE_VERSION, snapshot: actor.getPersistedSnapshot(), updatedAt: new Date().toISOString() });
+      const tokens = JSON.stringify(snap.context.usage);
+      if (tokens !== lastTokens) {
+        lastTokens = tokens;
+        store.update(sessionId, { tokens: snap.context.usage, tier: snap.context.tier.tier, updatedAt: new Date().toISOString() });
+      }
+    } catch (error) {
+      // A store that refuses the write (taken over, unreachable) ends the session like a failed append.
+      recorder.onFatal?.(error);
     }
   };
   const scheduleSave = (): void => {

@@ -84,6 +84,11 @@ export class SessionRecorder {
   state(state: string): void {
     this.note('session.state', { text: state, state });
     const status = statusOf(state);
-    if (status) this.store.update(this.sessionId, { status, updatedAt: this.now().toISOString() });
+    if (!status) return;
+    try {
+      this.store.update(this.sessionId, { status, updatedAt: this.now().toISOString() });
+    } catch (error) {
+      this.onFatal?.(error);
+    }
   }
 }

@@ -1,4 +1,5 @@
 import { chooseSandbox } from '../safety/sandbox.js';
+import { createRemoteAgentProcess, remoteGroupExit, type RemoteRunDeps } from '../remote/remote-agent-process.js';
 import { SessionConfirmations } from './confirmations.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { reviewMachine } from '../machines/review.js';
 import type { SessionSettings } from '../machines/session-context.js';
 import { sessionMachine, type SessionEvent } from '../machines/session.js';
 import { workerMachine } from '../machines/worker.js';
+import { StoreError } from '../persistence/store-error.js';
 import type { Store } from '../persistence/types.js';
 import type { AgentEventInput, OrchestratorDecision, TaskBreakdown, Usage } from '../protocol/index.js';
 import type { TierChoice } from '../probe/tiers.js';
@@ -35,6 +37,10 @@ export interface SessionEnv {
   onNotice?: (line: string) => void;
   /** Tests shorten timers; everything else comes from config. */
   overrides?: Partial<SessionSettings>;
+  /** How long the session's lease lasts without renewal (renewed every third of it); default 15 s. */
+  leaseTtlMs?: number;
+  /** `--remote`: agent runs go to the queue for `orchestrate worker`s instead of starting here. */
+  remote?: Omit<RemoteRunDeps, 'publish' | 'log'>;
 }
 
 export interface NewSession {
@@ -80,7 +86,7 @@ export interface SessionHandle {
 export type ResumeError = { kind: 'unknown' | 'finished' | 'leased' | 'incompatible' | 'no_snapshot' | 'sandbox'; message: string };
 
 const WAITING = ['escalated', 'awaitingClarification', 'paused'];
-const LEASE_TTL_MS = 30_000;
+const LEASE_TTL_MS = 15_000;
 
 export function settingsFromConfig(config: OrchestrateConfig): SessionSettings {
   return {
@@ -153,13 +159,14 @@ export async function resumeSession(sessionId: string, env: SessionEnv): Promise
 
 async function launch(s: NewSession & { sessionDir: string; startedAt: string }, env: SessionEnv, snapshot: Snapshot<unknown> | undefined): Promise<SessionHandle | ResumeError> {
   const { store } = env;
+  const ttl = env.leaseTtlMs ?? LEASE_TTL_MS;
   // Checked before the lease: a required sandbox that is missing must not leave a half-started session.
   const sandbox = chooseSandbox(s.config.safety.sandbox, process.env);
   if (!sandbox.ok) return { kind: 'sandbox', message: `${sandbox.reason}; install bubblewrap or set safety.sandbox to "auto" or "off"` };
   const owner = leaseOwner();
-  const lease = store.acquireLease(s.sessionId, owner, LEASE_TTL_MS, Date.now());
+  const lease = store.acquireLease(s.sessionId, owner, ttl, Date.now());
   // A holder on this host whose process is gone (killed orchestrator) does not block a resume.
-  const takenOver = !lease.ok && holderIsDead(lease.holder.owner) && store.takeOverLease(s.sessionId, lease.holder.owner, owner, LEASE_TTL_MS, Date.now());
+  const takenOver = !lease.ok && holderIsDead(lease.holder.owner) && store.takeOverLease(s.sessionId, lease.holder.owner, owner, ttl, Date.now());
   if (!lease.ok && !takenOver) {
     return { kind: 'leased', message: `session ${s.sessionId} is being driven by ${lease.holder.owner} (lease until ${new Date(lease.holder.expiresAt).toISOString()}); not starting a second orchestrator` };
   }
@@ -209,7 +216,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     actors: {
       worker: workerMachine.provide({
         actors: {
-          agentProcess: createAgentProcess({
+          agentProcess: env.remote ? createRemoteAgentProcess({ ...env.remote, publish: (e) => recorder.bus.emit('entry', e), log }) : createAgentProcess({
             record: (event, then) => {
               narrate(event);
               recorder.agentEvent(event, then);
@@ -220,8 +227,9 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
             conversationOf: (input) => (restoring ? store.agentSessionIdOf(input.sessionId, input.workerId, input.attempt, input.agent) : undefined),
             onSpawned: (input, pid) => recordSpawn(input.workerId, input.agent, input.attempt, pid),
           }),
-          recovery: recoveryMachine.provide({ actors: { awaitGroupExit } }),
-          resourceMonitor,
+          recovery: recoveryMachine.provide({ actors: { awaitGroupExit: env.remote ? remoteGroupExit : awaitGroupExit } }),
+          // A remote agent's process is on its worker's host, not to be measured here.
+          ...(env.remote ? {} : { resourceMonitor }),
         },
       }),
       review: reviewMachine.provide({
@@ -267,7 +275,12 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   const observer = observeSession({ actor, store, recorder, log, notice, sessionDir, machineVersion: MACHINE_VERSION, onPlan: (p) => (plan = p) });
   early.observer = observer;
   recorder.onFatal = (error) => {
-    notice(`orchestrate: the event log could not be written (${error instanceof Error ? error.message : String(error)}); stopping the session. Resume it once the store is writable.`);
+    const why = error instanceof Error ? error.message : String(error);
+    notice(
+      error instanceof StoreError && error.kind === 'fenced'
+        ? `orchestrate: ${why}; another orchestrator drives this session now, so this one stops without writing anything more.`
+        : `orchestrate: the event log could not be written (${why}); stopping the session. Resume it once the store is writable.`,
+    );
     observer.dispose();
     actor.stop();
   };
@@ -276,12 +289,21 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   };
 
   const renew = setInterval(() => {
-    if (!store.renewLease(sessionId, owner, LEASE_TTL_MS, Date.now())) {
+    let held: boolean;
+    try {
+      held = store.renewLease(sessionId, owner, ttl, Date.now());
+    } catch (error) {
+      // The store is unreachable: try again next time. If another orchestrator takes the
+      // session over meanwhile, the epoch fence refuses this one's writes anyway.
+      log.warn({ err: error }, 'could not renew the session lease');
+      return;
+    }
+    if (!held) {
       log.error('the session lease was lost to another orchestrator; stopping here without writing anything more');
       observer.dispose();
       actor.stop();
     }
-  }, LEASE_TTL_MS / 3);
+  }, ttl / 3);
   renew.unref();
 
   log.info({ sessionId, task: s.task, target, tier: s.tier, resumed: Boolean(snapshot), machineVersion: MACHINE_VERSION }, snapshot ? 'session resumed' : 'session started');

@@ -140,15 +140,24 @@ export function watchSession(registry: SessionRegistry, sessionId: string, liste
     return () => live.bus.off('entry', onEntry);
   }
   let seen = registry.store.lastSeq(sessionId);
-  const timer = setInterval(() => {
+  const check = (): void => {
     const now = registry.store.lastSeq(sessionId);
     if (now > seen) {
       seen = now;
       listener(undefined);
     }
-  }, pollMs);
+  };
+  const timer = setInterval(check, pollMs);
   timer.unref();
-  return () => clearInterval(timer);
+  // A store shared by several hosts (PostgreSQL LISTEN/NOTIFY) wakes this at once; the poll
+  // stays as the fallback, so a notification lost on the way only delays.
+  const unlisten = registry.store.onAppended?.((id) => {
+    if (id === sessionId) check();
+  });
+  return () => {
+    clearInterval(timer);
+    unlisten?.();
+  };
 }
 
 /** Connects a transport to a session from `since`: replays what it missed, then follows live. */

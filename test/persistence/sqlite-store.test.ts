@@ -4,64 +4,22 @@ import { describe, expect, it } from 'vitest';
 import { EventWriter } from '../../src/persistence/event-writer.js';
 import { integrityCheck, openDb, StoreError } from '../../src/persistence/sqlite/db.js';
 import { SqliteStore } from '../../src/persistence/sqlite/store.js';
-import type { LogEntry, LogEntryInput, SessionRecord } from '../../src/persistence/types.js';
+import type { LogEntry } from '../../src/persistence/types.js';
 import { tempDir } from '../helpers/fake-agents.js';
-
-const ts = '2026-11-23T22:30:21.230Z';
-const session = (id: string): SessionRecord => ({
-  id,
-  task: 'task',
-  target: '/t',
-  workspace: '/w',
-  sessionDir: `/w/${id}`,
-  status: 'planning',
-  tier: 1,
-  roles: { architect: 'gemini', implementer: 'claude', reviewer: 'codex' },
-  config: { review: {} },
-  tokens: {},
-  createdAt: ts,
-  updatedAt: ts,
-});
-const entry = (sessionId: string, text: string): LogEntryInput => ({
-  sessionId,
-  type: 'progress',
-  agent: 'claude',
-  workerId: 'implementer',
-  attempt: 1,
-  timestamp: ts,
-  payload: { text, kind: 'tool.call' },
-});
+import { entry, session, storeContract, ts } from './store-contract.js';
 
 function open(): SqliteStore {
   return new SqliteStore(join(tempDir('orch-store-'), 'orchestrate.db'));
 }
 
+describe('SqliteStore: the store contract', () => {
+  storeContract(() => {
+    const path = join(tempDir('orch-store-'), 'orchestrate.db');
+    return Promise.resolve({ store: new SqliteStore(path), another: () => new SqliteStore(path) });
+  });
+});
+
 describe('SqliteStore', () => {
-  it('gives each session its own gap-free seq, in append order', () => {
-    const store = open();
-    store.create(session('a'));
-    store.create(session('b'));
-    store.append([entry('a', '1'), entry('b', 'x'), entry('a', '2')]);
-    store.append([entry('a', '3')]);
-    expect(store.read('a').map((e) => [e.seq, e.payload.text])).toEqual([
-      [1, '1'],
-      [2, '2'],
-      [3, '3'],
-    ]);
-    expect(store.read('b').map((e) => e.seq)).toEqual([1]);
-    expect(store.lastSeq('a')).toBe(3);
-    expect(store.read('a', { afterSeq: 1, limit: 1 }).map((e) => e.seq)).toEqual([2]);
-  });
-
-  it('rolls back a whole batch when one entry is bad, so no seq is lost or doubled', () => {
-    const store = open();
-    store.create(session('a'));
-    expect(() => store.append([entry('a', 'ok'), entry('nope', 'bad')])).toThrow(/unknown session nope/);
-    expect(store.lastSeq('a')).toBe(0);
-    store.append([entry('a', 'again')]);
-    expect(store.read('a').map((e) => e.seq)).toEqual([1]);
-  });
-
   it('keeps sessions, snapshots and records, and survives reopening', () => {
     const dir = tempDir('orch-store-');
     const path = join(dir, 'orchestrate.db');
@@ -79,18 +37,6 @@ describe('SqliteStore', () => {
     expect(again.saveDecision('a', { decisionId: 'd1', reviewId: 'r1', action: 'STOP_AND_ESCALATE', policy: 'four-rule', inputs: [], reasons: ['x'], timestamp: ts })).toBe(false);
     expect(again.decisions('a').map((d) => d.action)).toEqual(['CONTINUE']);
     expect(integrityCheck(openDb(path))).toEqual(['ok']);
-  });
-
-  it('hands out a lease to one owner at a time, and takes over an expired one', () => {
-    const store = open();
-    store.create(session('a'));
-    expect(store.acquireLease('a', 'host-1', 10_000, 1000)).toEqual({ ok: true });
-    expect(store.acquireLease('a', 'host-2', 10_000, 2000)).toMatchObject({ ok: false, holder: { owner: 'host-1', expiresAt: 11_000 } });
-    expect(store.renewLease('a', 'host-2', 10_000, 2000)).toBe(false);
-    expect(store.renewLease('a', 'host-1', 10_000, 5000)).toBe(true);
-    expect(store.acquireLease('a', 'host-2', 10_000, 16_000)).toEqual({ ok: true });
-    store.releaseLease('a', 'host-2');
-    expect(store.acquireLease('a', 'host-3', 10_000, 16_001)).toEqual({ ok: true });
   });
 
   it('refuses a file that is not a store with a clear message', () => {

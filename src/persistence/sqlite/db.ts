@@ -1,18 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { StoreError } from '../store-error.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
 
-export class StoreError extends Error {
-  constructor(
-    readonly kind: 'corrupt' | 'too_new' | 'io',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { StoreError } from '../store-error.js';
 
 /**
  * Opens (creating if needed) the store: WAL so readers (dashboard, `sessions`) never block

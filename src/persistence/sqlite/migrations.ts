@@ -66,4 +66,10 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (session_id, id)
   );
   `,
+  // Epoch-fenced leases, idempotent appends.
+  `
+  ALTER TABLE sessions ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE events ADD COLUMN idem_key TEXT;
+  CREATE UNIQUE INDEX events_by_key ON events(session_id, idem_key) WHERE idem_key IS NOT NULL;
+  `,
 ];

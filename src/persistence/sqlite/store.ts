@@ -1,5 +1,6 @@
 import type { OrchestratorDecision, PeerReview, RecoveryAction, SessionStatus } from '../../protocol/index.js';
 import type { Lease, LogEntry, LogEntryInput, SessionRecord, Store, StoredSnapshot } from '../types.js';
+import { Fences } from '../fence.js';
 import { openDb, type Db } from './db.js';
 
 interface SessionRow {
@@ -27,6 +28,7 @@ interface EventRow {
   attempt: number;
   payload: string;
   usage: string | null;
+  idem_key: string | null;
 }
 
 const toSession = (r: SessionRow): SessionRecord => ({
@@ -54,6 +56,7 @@ const toEntry = (r: EventRow): LogEntry => ({
   attempt: r.attempt,
   payload: JSON.parse(r.payload) as LogEntry['payload'],
   ...(r.usage ? { usage: JSON.parse(r.usage) as NonNullable<LogEntry['usage']> } : {}),
+  ...(r.idem_key ? { key: r.idem_key } : {}),
 });
 
 /** The embedded store: one SQLite file (WAL) for every session. */
@@ -62,6 +65,8 @@ export class SqliteStore implements Store {
   private readonly insertEvent;
   private readonly bumpSeq;
   private readonly getSeq;
+  private readonly byKey;
+  private readonly fences = new Fences();
 
   constructor(
     readonly path: string,
@@ -69,10 +74,11 @@ export class SqliteStore implements Store {
   ) {
     this.db = openDb(path, options);
     this.insertEvent = this.db.prepare(
-      'INSERT INTO events (session_id, seq, ts, type, agent, worker_id, attempt, payload, usage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO events (session_id, seq, ts, type, agent, worker_id, attempt, payload, usage, idem_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.bumpSeq = this.db.prepare('UPDATE sessions SET last_seq = ? WHERE id = ?');
-    this.getSeq = this.db.prepare<[string], { last_seq: number }>('SELECT last_seq FROM sessions WHERE id = ?');
+    this.getSeq = this.db.prepare<[string], { last_seq: number; lease_epoch: number }>('SELECT last_seq, lease_epoch FROM sessions WHERE id = ?');
+    this.byKey = this.db.prepare<[string, string], EventRow>('SELECT * FROM events WHERE session_id = ? AND idem_key = ?');
   }
 
   close(): void {
@@ -91,11 +97,19 @@ export class SqliteStore implements Store {
         if (seq === undefined) {
           const row = this.getSeq.get(e.sessionId);
           if (!row) throw new Error(`unknown session ${e.sessionId}`);
+          this.fences.check(e.sessionId, row.lease_epoch);
           seq = row.last_seq;
+        }
+        // Already appended (a retry): hand back the stored entry, add nothing.
+        const existing = e.key === undefined ? undefined : this.byKey.get(e.sessionId, e.key);
+        if (existing) {
+          out.push(toEntry(existing));
+          next.set(e.sessionId, seq);
+          continue;
         }
         seq += 1;
         next.set(e.sessionId, seq);
-        this.insertEvent.run(e.sessionId, seq, e.timestamp, e.type, e.agent, e.workerId, e.attempt, JSON.stringify(e.payload), e.usage ? JSON.stringify(e.usage) : null);
+        this.insertEvent.run(e.sessionId, seq, e.timestamp, e.type, e.agent, e.workerId, e.attempt, JSON.stringify(e.payload), e.usage ? JSON.stringify(e.usage) : null, e.key ?? null);
         e.withinCommit?.();
         const { withinCommit: _side, ...entry } = e;
         out.push({ ...entry, seq });
@@ -148,22 +162,34 @@ export class SqliteStore implements Store {
   }
 
   update(id: string, patch: Partial<Pick<SessionRecord, 'status' | 'tier' | 'tokens' | 'updatedAt'>>): void {
-    const current = this.get(id);
-    if (!current) throw new Error(`unknown session ${id}`);
-    const next = { ...current, ...patch };
-    this.db
-      .prepare('UPDATE sessions SET status = ?, tier = ?, tokens = ?, updated_at = ? WHERE id = ?')
-      .run(next.status, next.tier, JSON.stringify(next.tokens), next.updatedAt, id);
+    this.fenced(id, () => {
+      const current = this.get(id);
+      if (!current) throw new Error(`unknown session ${id}`);
+      const next = { ...current, ...patch };
+      this.db
+        .prepare('UPDATE sessions SET status = ?, tier = ?, tokens = ?, updated_at = ? WHERE id = ?')
+        .run(next.status, next.tier, JSON.stringify(next.tokens), next.updatedAt, id);
+    });
+  }
+
+  /** Runs a write of a session in one transaction that first checks this store's lease epoch for it. */
+  private fenced<T>(sessionId: string, write: () => T): T {
+    return this.db.transaction(() => {
+      if (this.fences.epochOf(sessionId) !== undefined) {
+        this.fences.check(sessionId, this.getSeq.get(sessionId)?.lease_epoch ?? -1);
+      }
+      return write();
+    }).immediate();
   }
 
   saveSnapshot(s: StoredSnapshot): void {
-    this.db
+    this.fenced(s.sessionId, () => this.db
       .prepare(
         `INSERT INTO snapshots (session_id, machine_version, xstate_version, snapshot, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(session_id) DO UPDATE SET machine_version = excluded.machine_version, xstate_version = excluded.xstate_version,
          snapshot = excluded.snapshot, updated_at = excluded.updated_at`,
       )
-      .run(s.sessionId, s.machineVersion, s.xstateVersion, JSON.stringify(s.snapshot), s.updatedAt);
+      .run(s.sessionId, s.machineVersion, s.xstateVersion, JSON.stringify(s.snapshot), s.updatedAt));
   }
 
   loadSnapshot(sessionId: string): StoredSnapshot | undefined {
@@ -175,21 +201,27 @@ export class SqliteStore implements Store {
   }
 
   saveReview(sessionId: string, review: PeerReview): void {
-    this.db.prepare('INSERT OR REPLACE INTO reviews (session_id, review_id, reviewer, body) VALUES (?, ?, ?, ?)').run(sessionId, review.reviewId, review.reviewer, JSON.stringify(review));
+    this.fenced(sessionId, () =>
+      this.db.prepare('INSERT OR REPLACE INTO reviews (session_id, review_id, reviewer, body) VALUES (?, ?, ?, ?)').run(sessionId, review.reviewId, review.reviewer, JSON.stringify(review)),
+    );
   }
 
   /** A decision is recorded once: a second save of the same id is ignored (returns false). */
   saveDecision(sessionId: string, d: OrchestratorDecision): boolean {
-    return (
-      this.db.prepare('INSERT OR IGNORE INTO decisions (session_id, decision_id, review_id, action, body) VALUES (?, ?, ?, ?, ?)').run(sessionId, d.decisionId, d.reviewId, d.action, JSON.stringify(d))
-        .changes === 1
+    return this.fenced(
+      sessionId,
+      () =>
+        this.db.prepare('INSERT OR IGNORE INTO decisions (session_id, decision_id, review_id, action, body) VALUES (?, ?, ?, ?, ?)').run(sessionId, d.decisionId, d.reviewId, d.action, JSON.stringify(d))
+          .changes === 1,
     );
   }
 
   saveRecovery(sessionId: string, a: RecoveryAction): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO recovery_actions (session_id, id, worker_id, kind, outcome, body) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(sessionId, a.id, a.workerId, a.kind, a.outcome, JSON.stringify(a));
+    this.fenced(sessionId, () =>
+      this.db
+        .prepare('INSERT OR REPLACE INTO recovery_actions (session_id, id, worker_id, kind, outcome, body) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(sessionId, a.id, a.workerId, a.kind, a.outcome, JSON.stringify(a)),
+    );
   }
 
   reviews(sessionId: string): PeerReview[] {
@@ -204,30 +236,40 @@ export class SqliteStore implements Store {
     return this.bodies<RecoveryAction>('SELECT body FROM recovery_actions WHERE session_id = ? ORDER BY rowid', sessionId);
   }
 
-  acquireLease(sessionId: string, owner: string, ttlMs: number, now: number): { ok: true } | { ok: false; holder: Lease } {
-    return this.db.transaction(() => {
+  acquireLease(sessionId: string, owner: string, ttlMs: number, now: number): { ok: true; epoch: number } | { ok: false; holder: Lease } {
+    const result = this.db.transaction(() => {
       const row = this.db
-        .prepare<[string], { lease_owner: string | null; lease_expires_at: number | null }>('SELECT lease_owner, lease_expires_at FROM sessions WHERE id = ?')
+        .prepare<[string], { lease_owner: string | null; lease_expires_at: number | null; lease_epoch: number }>('SELECT lease_owner, lease_expires_at, lease_epoch FROM sessions WHERE id = ?')
         .get(sessionId);
       if (!row) throw new Error(`unknown session ${sessionId}`);
       if (row.lease_owner && row.lease_owner !== owner && (row.lease_expires_at ?? 0) > now) {
-        return { ok: false as const, holder: { sessionId, owner: row.lease_owner, expiresAt: row.lease_expires_at ?? 0 } };
+        return { ok: false as const, holder: { sessionId, owner: row.lease_owner, expiresAt: row.lease_expires_at ?? 0, epoch: row.lease_epoch } };
       }
-      this.db.prepare('UPDATE sessions SET lease_owner = ?, lease_expires_at = ? WHERE id = ?').run(owner, now + ttlMs, sessionId);
-      return { ok: true as const };
-    })();
+      this.db.prepare('UPDATE sessions SET lease_owner = ?, lease_expires_at = ?, lease_epoch = ? WHERE id = ?').run(owner, now + ttlMs, row.lease_epoch + 1, sessionId);
+      return { ok: true as const, epoch: row.lease_epoch + 1 };
+    }).immediate();
+    if (result.ok) this.fences.hold(sessionId, result.epoch);
+    return result;
   }
 
   takeOverLease(sessionId: string, from: string, to: string, ttlMs: number, now: number): boolean {
-    return this.db.prepare('UPDATE sessions SET lease_owner = ?, lease_expires_at = ? WHERE id = ? AND lease_owner = ?').run(to, now + ttlMs, sessionId, from).changes === 1;
+    const row = this.db
+      .prepare<[string, number, string, string], { lease_epoch: number }>('UPDATE sessions SET lease_owner = ?, lease_expires_at = ?, lease_epoch = lease_epoch + 1 WHERE id = ? AND lease_owner = ? RETURNING lease_epoch')
+      .get(to, now + ttlMs, sessionId, from);
+    if (row) this.fences.hold(sessionId, row.lease_epoch);
+    return row !== undefined;
   }
 
+  /** Renews only under the epoch this store took: a lease taken over meanwhile is not renewed back. */
   renewLease(sessionId: string, owner: string, ttlMs: number, now: number): boolean {
-    return this.db.prepare('UPDATE sessions SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?').run(now + ttlMs, sessionId, owner).changes === 1;
+    const epoch = this.fences.epochOf(sessionId) ?? -1;
+    return this.db.prepare('UPDATE sessions SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND (lease_epoch = ? OR ? = -1)').run(now + ttlMs, sessionId, owner, epoch, epoch).changes === 1;
   }
 
   releaseLease(sessionId: string, owner: string): void {
-    this.db.prepare('UPDATE sessions SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?').run(sessionId, owner);
+    const epoch = this.fences.epochOf(sessionId) ?? -1;
+    this.fences.drop(sessionId);
+    this.db.prepare('UPDATE sessions SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ? AND (lease_epoch = ? OR ? = -1)').run(sessionId, owner, epoch, epoch);
   }
 
   private bodies<T>(sql: string, sessionId: string): T[] {

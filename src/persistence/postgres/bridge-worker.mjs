@@ -1,0 +1,67 @@
+// The thread behind SyncPg (sync-pg.ts): it owns one PostgreSQL connection and runs the queries
+// the main thread sends, one at a time, in order. The main thread blocks on `signal` (Atomics)
+// until the answer is posted, which is how a synchronous store is built on an asynchronous driver.
+// Plain JavaScript because a worker needs a file Node can load as it is (tests run the sources).
+import { parentPort, workerData } from 'node:worker_threads';
+import pg from 'pg';
+
+const { url, port, signal, statementTimeoutMs } = workerData;
+const flag = new Int32Array(signal);
+let client;
+
+async function connection() {
+  if (client) return client;
+  const c = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: statementTimeoutMs,
+    // Bounds how long the main thread can stay blocked on one statement.
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs,
+    application_name: 'orchestrate',
+  });
+  // A dropped connection is replaced at the next query; the error itself reaches the caller there.
+  c.on('error', () => {
+    if (client === c) client = undefined;
+  });
+  await c.connect();
+  client = c;
+  return c;
+}
+
+// A SQLSTATE outside "connection exception" (08) and "operator intervention" (57P0x) means the
+// statement failed but the connection is fine; anything else (ECONNRESET, ...) means it is not.
+function isStatementError(error) {
+  const code = error && typeof error.code === 'string' ? error.code : '';
+  return /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P');
+}
+
+function answer(message) {
+  port.postMessage(message);
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+}
+
+port.on('message', async (request) => {
+  if (request.close) {
+    const c = client;
+    client = undefined;
+    await c?.end().catch(() => undefined);
+    port.close();
+    return;
+  }
+  try {
+    const c = await connection();
+    const result = await c.query(request.sql, request.params);
+    answer({ id: request.id, rows: result.rows ?? [], rowCount: result.rowCount ?? 0 });
+  } catch (error) {
+    // A broken connection is not reused: the next query opens a new one (outside any transaction).
+    if (client && !isStatementError(error)) {
+      const c = client;
+      client = undefined;
+      c.end().catch(() => undefined);
+    }
+    answer({ id: request.id, error: { message: String(error && error.message ? error.message : error), code: error && error.code ? String(error.code) : undefined } });
+  }
+});
+
+parentPort?.postMessage('ready');

@@ -1,0 +1,116 @@
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { z } from 'zod';
+import { StoreError } from '../store-error.js';
+
+const Answer = z.union([
+  z.object({ id: z.number(), rows: z.array(z.record(z.string(), z.unknown())), rowCount: z.number() }),
+  z.object({ id: z.number(), error: z.object({ message: z.string(), code: z.string().optional() }) }),
+]);
+
+/** A statement PostgreSQL refused (SQLSTATE in `code`), as opposed to a store that cannot be reached. */
+export class PgQueryError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export type Row = Record<string, unknown>;
+
+/**
+ * A synchronous PostgreSQL connection: each query is handed to a worker thread that owns a
+ * `pg` client, and this thread blocks (Atomics.wait) until the answer is back. It is what lets
+ * the PostgreSQL store implement the same synchronous interfaces as SQLite, so "committed
+ * before anything acts on it" holds without changing a single caller (see docs/architecture.md).
+ * One connection, so a transaction is simply the statements between BEGIN and COMMIT.
+ */
+export class SyncPg {
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly flag: Int32Array;
+  private next = 1;
+  private closed = false;
+  private depth = 0;
+
+  constructor(
+    url: string,
+    private readonly timeoutMs = 15_000,
+  ) {
+    const signal = new SharedArrayBuffer(4);
+    this.flag = new Int32Array(signal);
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.worker = new Worker(new URL('./bridge-worker.mjs', import.meta.url), {
+      workerData: { url, port: port2, signal, statementTimeoutMs: timeoutMs },
+      transferList: [port2],
+    });
+    // The thread must not keep a finished process alive; errors surface as failed queries.
+    this.worker.unref();
+    this.worker.on('error', () => undefined);
+  }
+
+  query(sql: string, params: readonly unknown[] = []): { rows: Row[]; rowCount: number } {
+    if (this.closed) throw new StoreError('io', 'the PostgreSQL store is closed');
+    const id = this.next++;
+    Atomics.store(this.flag, 0, 0);
+    this.port.postMessage({ id, sql, params });
+    // Connecting is part of the first query, so allow for it on top of the statement timeout.
+    const deadline = Date.now() + this.timeoutMs + 5_000;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0 || Atomics.wait(this.flag, 0, 0, left) === 'timed-out') {
+        throw new StoreError('io', `PostgreSQL did not answer within ${Math.round((this.timeoutMs + 5_000) / 1000)} s`);
+      }
+      const received = receiveMessageOnPort(this.port);
+      Atomics.store(this.flag, 0, 0);
+      if (!received) continue;
+      const answer = Answer.parse(received.message);
+      // An answer to an earlier query that timed out here: skip it, ours comes next.
+      if (answer.id !== id) continue;
+      if ('error' in answer) {
+        const code = answer.error.code ?? '';
+        // Not a SQLSTATE (ECONNRESET, ...), a connection exception or a server shutting down: unreachable.
+        if (!/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || code.startsWith('57P')) {
+          throw new StoreError('io', `PostgreSQL: ${answer.error.message}`);
+        }
+        throw new PgQueryError(answer.error.message, answer.error.code);
+      }
+      return { rows: answer.rows, rowCount: answer.rowCount };
+    }
+  }
+
+  /**
+   * Runs `fn` in one transaction on this connection; rolls back (and rethrows) if it throws.
+   * Nested calls join the outer transaction (a decision saved inside an append commits with it).
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.depth > 0) return fn();
+    this.query('BEGIN');
+    this.depth++;
+    let result: T;
+    try {
+      result = fn();
+    } catch (error) {
+      this.depth--;
+      try {
+        this.query('ROLLBACK');
+      } catch {
+        // The connection is gone; PostgreSQL rolls back on its own.
+      }
+      throw error;
+    }
+    this.depth--;
+    this.query('COMMIT');
+    return result;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.port.postMessage({ close: true });
+    // Let the thread end the connection cleanly, then stop it.
+    setTimeout(() => void this.worker.terminate(), 200).unref();
+  }
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import type { AgentProcessEvent, AgentProcessInput } from '../machines/events.js';
+import type { LogEntry } from '../persistence/types.js';
+import { AgentEventInput } from '../protocol/index.js';
+
+/** A remote run's id: one launch (attempt) of one worker's agent in one session. */
+export const runIdOf = (input: Pick<AgentProcessInput, 'sessionId' | 'workerId' | 'attempt' | 'agent'>): string =>
+  `${input.sessionId}/${input.workerId}/${input.attempt}/${input.agent}`;
+
+/**
+ * The launch as stored in the `runs` table and read back by a worker on another host: the
+ * identity is checked; the launch request is the orchestrator's own output, passed through.
+ */
+export const RemoteRunInput = z.object({
+  sessionId: z.string().min(1),
+  workerId: z.string().min(1),
+  agent: z.string().min(1),
+  adapter: z.enum(['claude', 'codex', 'gemini', 'jsonl']),
+  attempt: z.number().int().positive(),
+  request: z.record(z.string(), z.unknown()),
+  sessionDir: z.string().min(1),
+  maxLineBytes: z.number().int().positive().optional(),
+  stderrTailBytes: z.number().int().positive().optional(),
+  killGraceMs: z.number().int().nonnegative().optional(),
+});
+
+/**
+ * What the agent-process actor tells its worker machine, written by the worker as log entries
+ * (`run.spawned`, `run.classified`, `run.exited`, `run.failed`) so the session's orchestrator,
+ * wherever it runs, reads them from the shared log like any other committed entry.
+ */
+const Control = z.object({ text: z.string(), control: z.record(z.string(), z.unknown()) });
+
+export const CONTROL_TYPES: Record<string, AgentProcessEvent['type']> = {
+  'run.spawned': 'agent.spawned',
+  'run.classified': 'agent.classified',
+  'run.exited': 'agent.exited',
+  'run.failed': 'agent.failed',
+};
+
+export function controlEntryOf(event: Exclude<AgentProcessEvent, { type: 'agent.event' }>, host: string): { type: string; payload: LogEntry['payload'] } {
+  const type = Object.entries(CONTROL_TYPES).find(([, t]) => t === event.type)?.[0] ?? 'run.failed';
+  return { type, payload: { text: `${event.type.slice('agent.'.length)} on ${host}`, host, control: event } };
+}
+
+/** The machine event a committed entry of the run stands for, if any. */
+export function processEventOf(entry: LogEntry): AgentProcessEvent | undefined {
+  const kind = CONTROL_TYPES[entry.type];
+  if (kind) {
+    const parsed = Control.safeParse(entry.payload);
+    return parsed.success && parsed.data.control.type === kind ? (parsed.data.control as unknown as AgentProcessEvent) : undefined;
+  }
+  const event = AgentEventInput.safeParse({
+    type: entry.type,
+    agent: entry.agent,
+    timestamp: entry.timestamp,
+    payload: entry.payload,
+    sessionId: entry.sessionId,
+    workerId: entry.workerId,
+    attempt: entry.attempt,
+    ...(entry.usage ? { usage: entry.usage } : {}),
+  });
+  return event.success ? { type: 'agent.event', event: event.data } : undefined;
+}
