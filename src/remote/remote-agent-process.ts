@@ -4,7 +4,7 @@ import type { AgentProcessCommand, AgentProcessEvent, AgentProcessInput } from '
 import type { PgStore } from '../persistence/postgres/store.js';
 import type { LogEntry } from '../persistence/types.js';
 import type { RunQueue } from './queue.js';
-import { processEventOf, runIdOf } from './run-entries.js';
+import { newRunId, processEventOf } from './run-entries.js';
 
 export interface RemoteRunDeps {
   store: PgStore;
@@ -14,6 +14,8 @@ export interface RemoteRunDeps {
   log: Logger;
   /** How often the log and the run's lease are looked at without a notification. */
   pollMs?: number;
+  /** True while the actors restored from a snapshot start (after a restart of the orchestrator). */
+  restoring?: () => boolean;
 }
 
 /**
@@ -27,8 +29,12 @@ export interface RemoteRunDeps {
 export function createRemoteAgentProcess(deps: RemoteRunDeps) {
   const { store, queue, log } = deps;
   return fromCallback<AgentProcessCommand, AgentProcessInput, AgentProcessEvent>(({ input, sendBack, receive }) => {
-    const runId = runIdOf(input);
     const sessionId = input.sessionId;
+    // A restored actor follows its run again if a worker still has it; else (and always for new
+    // work) a new run is queued, continuing the agent's conversation when restored, as locally.
+    const restored = deps.restoring?.() === true;
+    const adopted = restored ? store.runs.unfinished(sessionId, input.workerId, input.attempt, input.agent) : undefined;
+    const runId = adopted?.runId ?? newRunId(input);
     let cursor = store.lastSeq(sessionId);
     let ended = false;
     let queuedFor = -1;
@@ -50,13 +56,8 @@ export function createRemoteAgentProcess(deps: RemoteRunDeps) {
       sendBack(event);
     };
 
-    const run = store.runs.ensure({ runId, sessionId, agent: input.agent, input }, new Date().toISOString());
-    if (run.state === 'queued') enqueue(run.epoch, 'new run');
-    if (run.state === 'done') {
-      // Restored after a restart: the run ended meanwhile, and its end is in the log.
-      const end = [...store.ofType(sessionId, 'run.exited'), ...store.ofType(sessionId, 'run.failed')].sort((a, b) => a.seq - b.seq);
-      for (const e of end) deliver(e);
-    }
+    const run = store.runs.ensure({ runId, sessionId, agent: input.agent, input: restored ? { ...input, continueConversation: true } : input }, new Date().toISOString());
+    if (run.state === 'queued') enqueue(run.epoch, adopted ? 'restored, still queued' : 'new run');
 
     let checks = 0;
     const tick = (): void => {

@@ -1,11 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { AgentProcessEvent, AgentProcessInput } from '../machines/events.js';
 import type { LogEntry } from '../persistence/types.js';
 import { AgentEventInput } from '../protocol/index.js';
 
-/** A remote run's id: one launch (attempt) of one worker's agent in one session. */
-export const runIdOf = (input: Pick<AgentProcessInput, 'sessionId' | 'workerId' | 'attempt' | 'agent'>): string =>
-  `${input.sessionId}/${input.workerId}/${input.attempt}/${input.agent}`;
+/**
+ * A remote run's id: one launch of one worker's agent in one session. The same worker and
+ * attempt recur (each task of the plan runs `implementer` attempt 1), so a nonce tells them apart.
+ */
+export const newRunId = (input: Pick<AgentProcessInput, 'sessionId' | 'workerId' | 'attempt' | 'agent'>): string =>
+  `${input.sessionId}/${input.workerId}/${input.attempt}/${input.agent}/${randomBytes(4).toString('hex')}`;
 
 /**
  * The launch as stored in the `runs` table and read back by a worker on another host: the
@@ -22,6 +26,8 @@ export const RemoteRunInput = z.object({
   maxLineBytes: z.number().int().positive().optional(),
   stderrTailBytes: z.number().int().positive().optional(),
   killGraceMs: z.number().int().nonnegative().optional(),
+  /** Set for a run restarted by a resumed session: the agent continues its own conversation. */
+  continueConversation: z.boolean().optional(),
 });
 
 /**

@@ -68,7 +68,7 @@ export async function executeRun(runId: string, env: WorkerRunEnv, shutdown: Abo
       if (write([{ ...event, key: key() }])) then();
     },
     // A takeover continues the agent's own conversation, as a local resume does.
-    conversationOf: (i) => (epoch > 1 ? store.agentSessionIdOf(i.sessionId, i.workerId, i.attempt, i.agent) : undefined),
+    conversationOf: (i) => (epoch > 1 || parsed.data.continueConversation ? store.agentSessionIdOf(i.sessionId, i.workerId, i.attempt, i.agent) : undefined),
   });
   const host = setup({ types: { events: {} as HostEvent }, actors: { proc: logic } }).createMachine({
     invoke: { id: 'proc', src: 'proc', input: () => input },

@@ -40,7 +40,7 @@ export interface SessionEnv {
   /** How long the session's lease lasts without renewal (renewed every third of it); default 15 s. */
   leaseTtlMs?: number;
   /** `--remote`: agent runs go to the queue for `orchestrate worker`s instead of starting here. */
-  remote?: Omit<RemoteRunDeps, 'publish' | 'log'>;
+  remote?: Omit<RemoteRunDeps, 'publish' | 'log' | 'restoring'>;
 }
 
 export interface NewSession {
@@ -216,7 +216,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     actors: {
       worker: workerMachine.provide({
         actors: {
-          agentProcess: env.remote ? createRemoteAgentProcess({ ...env.remote, publish: (e) => recorder.bus.emit('entry', e), log }) : createAgentProcess({
+          agentProcess: env.remote ? createRemoteAgentProcess({ ...env.remote, publish: (e) => recorder.bus.emit('entry', e), log, restoring: () => restoring }) : createAgentProcess({
             record: (event, then) => {
               narrate(event);
               recorder.agentEvent(event, then);

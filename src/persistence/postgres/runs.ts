@@ -58,6 +58,20 @@ export class RunTable {
     return row ? toRun(row) : undefined;
   }
 
+  /** A run of this launch not finished yet (and not being stopped): what a restored session follows again. */
+  unfinished(sessionId: string, workerId: string, attempt: number, agent: string): RunRecord | undefined {
+    const row = this.pg.query(
+      `SELECT * FROM runs WHERE session_id = $1 AND agent = $4 AND input->>'workerId' = $2 AND (input->>'attempt')::int = $3
+       AND state <> 'done' AND NOT stop_requested ORDER BY created_at DESC LIMIT 1`,
+      [sessionId, workerId, attempt, agent],
+    ).rows[0];
+    return row ? toRun(row) : undefined;
+  }
+
+  ofSession(sessionId: string): RunRecord[] {
+    return this.pg.query('SELECT * FROM runs WHERE session_id = $1 ORDER BY created_at, run_id', [sessionId]).rows.map(toRun);
+  }
+
   /** Takes a queued run, or one whose worker stopped renewing; its new epoch, or undefined. */
   claim(runId: string, owner: string, ttlMs: number, now: number): number | undefined {
     const row = this.pg.query(

@@ -1,0 +1,47 @@
+import { PgStore } from '../../src/persistence/postgres/store.js';
+import type { LogEntry } from '../../src/persistence/types.js';
+import type { RunRecord } from '../../src/persistence/postgres/runs.js';
+import { startOrchestrator } from '../runtime/crash-helpers.js';
+import type { Fixture } from '../helpers/session-fixture.js';
+
+export type Proc = ReturnType<typeof startOrchestrator>;
+
+export const sessionArgs = (f: Fixture, task = 'Add a greeting'): string[] => [task, '--target', f.target, '--workspace', f.workspace, '--no-dashboard', '--json', '--remote'];
+
+/** The environment for every process of a test: the shared store, short leases. */
+export const remoteEnv = (f: Fixture, url: string): NodeJS.ProcessEnv => ({ ...f.env, ORCHESTRATE_STORE: url, ORCHESTRATE_LEASE_TTL_MS: '3000' });
+
+export function startWorker(env: NodeJS.ProcessEnv, concurrency = 1): Proc {
+  return startOrchestrator(['worker', '--agents', 'claude,codex,gemini', '--concurrency', String(concurrency)], env);
+}
+
+/** What the shared store holds now, read as another host would. */
+export function snapshotOf(url: string): { sessions: { id: string; status: string }[]; log: (id: string) => LogEntry[]; runs: (id: string) => RunRecord[] } {
+  const store = new PgStore(url);
+  try {
+    const sessions = store.list().map((s) => ({ id: s.id, status: s.status }));
+    const logs = new Map(sessions.map((s) => [s.id, store.read(s.id)]));
+    const runs = new Map(sessions.map((s) => [s.id, store.runs.ofSession(s.id)]));
+    return { sessions, log: (id) => logs.get(id) ?? [], runs: (id) => runs.get(id) ?? [] };
+  } finally {
+    store.close();
+  }
+}
+
+/** seq 1..N, and no agent event twice (the same run, epoch and text). */
+export function checkLog(entries: LogEntry[]): { gapFree: boolean; duplicates: string[] } {
+  const gapFree = entries.every((e, i) => e.seq === i + 1);
+  const seen = new Set<string>();
+  const duplicates: string[] = [];
+  for (const e of entries) {
+    if (e.key === undefined) continue;
+    if (seen.has(e.key)) duplicates.push(e.key);
+    seen.add(e.key);
+  }
+  return { gapFree, duplicates };
+}
+
+export async function stopAll(procs: Proc[]): Promise<void> {
+  for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+  await Promise.all(procs.map((p) => p.done));
+}

@@ -1,0 +1,80 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PG_SKIP_REASON, PgCluster, pgBin } from '../helpers/postgres.js';
+import { happyRules, ROOT, runCli, sessionFixture, type Rule } from '../helpers/session-fixture.js';
+import { waitUntil } from '../runtime/crash-helpers.js';
+import { checkLog, remoteEnv, sessionArgs, snapshotOf, startWorker, stopAll, type Proc } from './remote-helpers.js';
+
+const available = pgBin() !== undefined;
+if (!available) process.stderr.write(`${PG_SKIP_REASON}\n`);
+
+const slow = (ms: number): Rule[] => happyRules().map((r) => ({ ...r, respond: { delayMs: ms, ...r.respond } }));
+
+describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreSQL queue', () => {
+  let cluster: PgCluster;
+  const procs: Proc[] = [];
+  beforeAll(async () => {
+    // CI has just built dist/ (npm test); elsewhere the CLI under test is built from the sources.
+    if (process.env.CI !== 'true') execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
+    cluster = await PgCluster.create();
+  }, 120_000);
+  afterAll(async () => {
+    await stopAll(procs);
+    cluster?.destroy();
+  });
+
+  it('two workers share the queue; two --remote sessions complete with gap-free logs', async () => {
+    const url = await cluster.createDb();
+    const a = sessionFixture(slow(400));
+    const b = sessionFixture(slow(400));
+    const workers = [startWorker(remoteEnv(a, url)), startWorker(remoteEnv(a, url))];
+    procs.push(...workers);
+    const [ra, rb] = await Promise.all([runCli(sessionArgs(a), remoteEnv(a, url), 120_000), runCli(sessionArgs(b), remoteEnv(b, url), 120_000)]);
+    expect(ra.code, ra.stderr).toBe(0);
+    expect(rb.code, rb.stderr).toBe(0);
+    const store = snapshotOf(url);
+    expect(store.sessions.map((s) => s.status)).toEqual(['completed', 'completed']);
+    for (const s of store.sessions) {
+      const { gapFree, duplicates } = checkLog(store.log(s.id));
+      expect(gapFree).toBe(true);
+      expect(duplicates).toEqual([]);
+      // The architect and the implementer ran on workers; every run ended once.
+      const runs = store.runs(s.id);
+      expect(runs.length).toBeGreaterThanOrEqual(3);
+      expect(runs.every((r) => r.state === 'done' && r.epoch === 1)).toBe(true);
+      expect(store.log(s.id).filter((e) => e.type === 'run.exited')).toHaveLength(runs.length);
+    }
+    expect(existsSync(join(a.target, 'greet.js')) && existsSync(join(b.target, 'greet.test.js'))).toBe(true);
+    await stopAll(workers);
+    // Both workers took runs.
+    for (const w of workers) expect((await w.done).stdout).toMatch(/taken/);
+  }, 180_000);
+
+  it('a worker SIGKILLed mid-run: the run is taken over by another worker and the session completes', async () => {
+    const url = await cluster.createDb();
+    const f = sessionFixture([{ match: { kind: 'implement', task: 't1' }, times: 1, respond: { actions: [{ shell: 'echo started > started.txt' }], behavior: 'hang' } }, ...happyRules()]);
+    const env = remoteEnv(f, url);
+    const first = startWorker(env);
+    procs.push(first);
+    const session = runCli(sessionArgs(f), env, 120_000);
+    expect(await waitUntil(() => existsSync(join(f.target, 'started.txt')), 60_000)).toBe(true);
+    first.child.kill('SIGKILL');
+    await first.done;
+    const second = startWorker(env);
+    procs.push(second);
+    const r = await session;
+    expect(r.code, r.stderr).toBe(0);
+    const store = snapshotOf(url);
+    const id = store.sessions[0]?.id ?? '';
+    expect(store.sessions[0]?.status).toBe('completed');
+    const { gapFree, duplicates } = checkLog(store.log(id));
+    expect(gapFree).toBe(true);
+    expect(duplicates).toEqual([]);
+    const taken = store.runs(id).find((run) => run.runId.includes('/t1/') || run.epoch > 1);
+    expect(taken?.epoch).toBe(2);
+    expect(taken?.state).toBe('done');
+    await stopAll([second]);
+  }, 180_000);
+});
