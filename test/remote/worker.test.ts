@@ -47,6 +47,9 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
       expect(store.log(s.id).filter((e) => e.type === 'run.exited')).toHaveLength(runs.length);
     }
     expect(existsSync(join(a.target, 'greet.js')) && existsSync(join(b.target, 'greet.test.js'))).toBe(true);
+    // Any host with the store's address sees both sessions.
+    const listed = await runCli(['sessions', '--json', '--store', url], a.env);
+    expect((JSON.parse(listed.stdout) as { status: string }[]).map((x) => x.status)).toEqual(['completed', 'completed']);
     await stopAll(workers);
     // Both workers took runs.
     for (const w of workers) expect((await w.done).stdout).toMatch(/taken/);
@@ -76,5 +79,49 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
     expect(taken?.epoch).toBe(2);
     expect(taken?.state).toBe('done');
     await stopAll([second]);
+  }, 180_000);
+
+  it('a SIGSTOPped worker past its lease: another takes the run over; after SIGCONT nothing it writes gets in', async () => {
+    const url = await cluster.createDb();
+    // The first launch of t1 keeps printing after a pause: what the paused worker would write on waking.
+    const f = sessionFixture([
+      { match: { kind: 'implement', task: 't1' }, times: 1, respond: { actions: [{ shell: 'echo started > started.txt' }], delayMs: 6000, text: 'late words of the paused run' } },
+      ...happyRules(),
+    ]);
+    const env = remoteEnv(f, url);
+    const paused = startWorker(env);
+    procs.push(paused);
+    const session = runCli(sessionArgs(f), env, 120_000);
+    expect(await waitUntil(() => existsSync(join(f.target, 'started.txt')), 60_000)).toBe(true);
+    paused.child.kill('SIGSTOP');
+    const successor = startWorker(env);
+    procs.push(successor);
+    // Wait until the run was taken over (epoch 2), and past the paused run's own end.
+    expect(
+      await waitUntil(() => {
+        const s = snapshotOf(url);
+        return s.runs(s.sessions[0]?.id ?? '').some((r) => r.epoch >= 2);
+      }, 60_000),
+    ).toBe(true);
+    await new Promise((r) => setTimeout(r, 6_000));
+    paused.child.kill('SIGCONT');
+    const r = await session;
+    expect(r.code, r.stderr).toBe(0);
+    await stopAll([paused, successor]);
+    const out = await paused.done;
+    expect(out.stdout).toMatch(/: lost/);
+    const store = snapshotOf(url);
+    const id = store.sessions[0]?.id ?? '';
+    const log = store.log(id);
+    const { gapFree, duplicates } = checkLog(log);
+    expect(gapFree).toBe(true);
+    expect(duplicates).toEqual([]);
+    const taken = store.runs(id).find((run) => run.epoch === 2);
+    expect(taken?.state).toBe('done');
+    // After the successor's first entry, not one entry of the paused epoch.
+    const ofRun = log.filter((e) => e.key?.startsWith(`${taken?.runId ?? '?'}#`));
+    const firstNew = ofRun.find((e) => e.key?.includes('#2:'))?.seq ?? Infinity;
+    expect(ofRun.filter((e) => e.key?.includes('#1:') && e.seq > firstNew)).toEqual([]);
+    expect(log.some((e) => e.payload.text.includes('late words of the paused run'))).toBe(false);
   }, 180_000);
 });
