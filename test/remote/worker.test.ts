@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_SKIP_REASON, PgCluster, pgBin } from '../helpers/postgres.js';
+import { TcpPartition } from '../helpers/tcp-partition.js';
 import { happyRules, ROOT, runCli, sessionFixture, type Rule } from '../helpers/session-fixture.js';
 import { waitUntil } from '../runtime/crash-helpers.js';
 import { checkLog, remoteEnv, sessionArgs, snapshotOf, startWorker, stopAll, type Proc } from './remote-helpers.js';
@@ -123,5 +124,44 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
     const firstNew = ofRun.find((e) => e.key?.includes('#2:'))?.seq ?? Infinity;
     expect(ofRun.filter((e) => e.key?.includes('#1:') && e.seq > firstNew)).toEqual([]);
     expect(log.some((e) => e.payload.text.includes('late words of the paused run'))).toBe(false);
+  }, 180_000);
+
+  it('a worker cut off from PostgreSQL (a partition): its run is taken over; after healing nothing it writes gets in', async () => {
+    const url = await cluster.createDb();
+    const relay = await TcpPartition.start(cluster.port);
+    const f = sessionFixture([
+      { match: { kind: 'implement', task: 't1' }, times: 1, respond: { actions: [{ shell: 'echo started > started.txt' }], delayMs: 4000, text: 'late words of the cut-off run' } },
+      ...happyRules(),
+    ]);
+    const env = remoteEnv(f, url);
+    // This worker reaches the database only through the relay.
+    const cutOff = startWorker({ ...env, ORCHESTRATE_STORE: url.replace(`:${cluster.port}/`, `:${relay.port}/`) });
+    procs.push(cutOff);
+    const session = runCli(sessionArgs(f), env, 120_000);
+    expect(await waitUntil(() => existsSync(join(f.target, 'started.txt')), 60_000)).toBe(true);
+    relay.partition();
+    const other = startWorker(env);
+    procs.push(other);
+    expect(
+      await waitUntil(() => {
+        const s = snapshotOf(url);
+        return s.runs(s.sessions[0]?.id ?? '').some((r) => r.epoch >= 2);
+      }, 60_000),
+    ).toBe(true);
+    await new Promise((r) => setTimeout(r, 5_000));
+    relay.heal();
+    const r = await session;
+    expect(r.code, r.stderr).toBe(0);
+    await stopAll([cutOff, other]);
+    await relay.close();
+    const store = snapshotOf(url);
+    const id = store.sessions[0]?.id ?? '';
+    const log = store.log(id);
+    expect(checkLog(log)).toEqual({ gapFree: true, duplicates: [] });
+    const taken = store.runs(id).find((run) => run.epoch === 2);
+    const ofRun = log.filter((e) => e.key?.startsWith(`${taken?.runId ?? '?'}#`));
+    const firstNew = ofRun.find((e) => e.key?.includes('#2:'))?.seq ?? Infinity;
+    expect(ofRun.filter((e) => e.key?.includes('#1:') && e.seq > firstNew)).toEqual([]);
+    expect(log.some((e) => e.payload.text.includes('late words of the cut-off run'))).toBe(false);
   }, 180_000);
 });
