@@ -272,15 +272,22 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     input: { sessionId, task: s.task, sessionDir, tier: s.tier, adapters, templates, settings: { ...settingsFromConfig(config), ...env.overrides }, startedAt: s.startedAt },
   });
   plan = snapshot ? actor.getSnapshot().context.plan : undefined;
+  /** Why this process stopped driving the session (lease lost, log not writable), if it did. */
+  let halted: string | undefined;
   const observer = observeSession({ actor, store, recorder, log, notice, sessionDir, machineVersion: MACHINE_VERSION, onPlan: (p) => (plan = p) });
   early.observer = observer;
   recorder.onFatal = (error) => {
     const why = error instanceof Error ? error.message : String(error);
-    notice(
-      error instanceof StoreError && error.kind === 'fenced'
-        ? `orchestrate: ${why}; another orchestrator drives this session now, so this one stops without writing anything more.`
-        : `orchestrate: the event log could not be written (${why}); stopping the session. Resume it once the store is writable.`,
-    );
+    // Said once: appends already queued fail the same way after the first.
+    const first = halted === undefined;
+    halted ??= why;
+    if (first) {
+      notice(
+        error instanceof StoreError && error.kind === 'fenced'
+          ? `orchestrate: ${why}; another orchestrator drives this session now, so this one stops without writing anything more.`
+          : `orchestrate: the event log could not be written (${why}); stopping the session. Resume it once the store is writable.`,
+      );
+    }
     observer.dispose();
     actor.stop();
   };
@@ -299,7 +306,9 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
       return;
     }
     if (!held) {
+      halted = 'the session lease was taken over by another orchestrator';
       log.error('the session lease was lost to another orchestrator; stopping here without writing anything more');
+      notice(`orchestrate: ${halted}; this one stops here without writing anything more.`);
       observer.dispose();
       actor.stop();
     }
@@ -335,7 +344,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
       tokens: snap.context.usage,
       escalation: snap.context.escalation,
       question: snap.context.question,
-      failure: snap.context.failure ?? snap.context.pausedFor,
+      failure: halted ?? snap.context.failure ?? snap.context.pausedFor,
     };
   };
   let closed = false;
@@ -350,7 +359,12 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
       actor.send(event);
     },
     settled: async () => {
-      await waitFor(actor, (snap) => snap.status !== 'active' || WAITING.some((w) => snap.matches(w as never)), { timeout: Infinity });
+      try {
+        await waitFor(actor, (snap) => snap.status !== 'active' || WAITING.some((w) => snap.matches(w as never)), { timeout: Infinity });
+      } catch (error) {
+        // Stopped from outside its statechart (the lease was lost, the log refused a write): say why, not XState's words.
+        if (halted === undefined) throw error;
+      }
       // Let the last records commit before anyone reads them.
       await new Promise((r) => setImmediate(r));
       recorder.writer.flush();
