@@ -5,11 +5,46 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_SKIP_REASON, PgCluster, pgBin } from '../helpers/postgres.js';
 import { TcpPartition } from '../helpers/tcp-partition.js';
 import { happyRules, ROOT, runCli, sessionFixture, type Rule } from '../helpers/session-fixture.js';
-import { waitUntil } from '../runtime/crash-helpers.js';
+import { startOrchestrator, waitUntil } from '../runtime/crash-helpers.js';
 import { checkLog, remoteEnv, sessionArgs, snapshotOf, startWorker, stopAll, type Proc } from './remote-helpers.js';
 
 const available = pgBin() !== undefined;
 if (!available) process.stderr.write(`${PG_SKIP_REASON}\n`);
+
+/** Reads the dashboard URL `serve` prints, then one session's SSE stream until it completes: the session states seen. */
+async function followOneSession(serve: Proc): Promise<string[]> {
+  let out = '';
+  serve.child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  await waitUntil(() => /^dashboard: \S+$/m.test(out), 30_000);
+  const url = new URL(/^dashboard: (\S+)$/m.exec(out)?.[1] ?? '');
+  const headers = { authorization: `Bearer ${url.searchParams.get('token') ?? ''}` };
+  const base = `http://${url.host}`;
+  let id: string | undefined;
+  for (const end = Date.now() + 30_000; !id && Date.now() < end; await new Promise((r) => setTimeout(r, 200))) {
+    id = ((await (await fetch(`${base}/api/sessions`, { headers })).json()) as { id: string }[])[0]?.id;
+  }
+  const res = await fetch(`${base}/api/sessions/${id ?? ''}/events/stream?since=0`, { headers });
+  const reader = res.body?.getReader();
+  const states: string[] = [];
+  let text = '';
+  let lastSeq = 0;
+  while (reader && states.at(-1) !== 'completed') {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    text += Buffer.from(chunk.value).toString();
+    for (let i = text.indexOf('\n\n'); i >= 0; i = text.indexOf('\n\n')) {
+      const data = /^data: (.*)$/m.exec(text.slice(0, i))?.[1];
+      text = text.slice(i + 2);
+      if (!data) continue;
+      const e = JSON.parse(data) as { seq: number; type: string; payload: { state?: string } };
+      expect(e.seq).toBe(lastSeq + 1);
+      lastSeq = e.seq;
+      if (e.type === 'session.state' && e.payload.state) states.push(e.payload.state);
+    }
+  }
+  await reader?.cancel();
+  return states;
+}
 
 const slow = (ms: number): Rule[] => happyRules().map((r) => ({ ...r, respond: { delayMs: ms, ...r.respond } }));
 
@@ -28,11 +63,18 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
 
   it('two workers share the queue; two --remote sessions complete with gap-free logs', async () => {
     const url = await cluster.createDb();
-    const a = sessionFixture(slow(400));
-    const b = sessionFixture(slow(400));
+    const a = sessionFixture(slow(200));
+    const b = sessionFixture(slow(200));
     const workers = [startWorker(remoteEnv(a, url)), startWorker(remoteEnv(a, url))];
-    procs.push(...workers);
-    const [ra, rb] = await Promise.all([runCli(sessionArgs(a), remoteEnv(a, url), 120_000), runCli(sessionArgs(b), remoteEnv(b, url), 120_000)]);
+    // One dashboard process for the store, sharing nothing else with the sessions.
+    const serve = startOrchestrator(['serve', '--port', '0'], remoteEnv(a, url));
+    procs.push(...workers, serve);
+    const running = Promise.all([runCli(sessionArgs(a), remoteEnv(a, url), 120_000), runCli(sessionArgs(b), remoteEnv(b, url), 120_000)]);
+    const live = followOneSession(serve);
+    const [ra, rb] = await running;
+    // It followed a session driven by another process live, to its end, in seq order.
+    const seen = await live;
+    expect(seen.at(-1)).toBe('completed');
     expect(ra.code, ra.stderr).toBe(0);
     expect(rb.code, rb.stderr).toBe(0);
     const store = snapshotOf(url);
@@ -51,7 +93,7 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
     // Any host with the store's address sees both sessions.
     const listed = await runCli(['sessions', '--json', '--store', url], a.env);
     expect((JSON.parse(listed.stdout) as { status: string }[]).map((x) => x.status)).toEqual(['completed', 'completed']);
-    await stopAll(workers);
+    await stopAll([...workers, serve]);
     // Both workers took runs.
     for (const w of workers) expect((await w.done).stdout).toMatch(/taken/);
   }, 180_000);
@@ -86,7 +128,7 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
     const url = await cluster.createDb();
     // The first launch of t1 keeps printing after a pause: what the paused worker would write on waking.
     const f = sessionFixture([
-      { match: { kind: 'implement', task: 't1' }, times: 1, respond: { actions: [{ shell: 'echo started > started.txt' }], delayMs: 6000, text: 'late words of the paused run' } },
+      { match: { kind: 'implement', task: 't1' }, times: 1, respond: { actions: [{ shell: 'echo started > started.txt' }], delayMs: 3000, text: 'late words of the paused run' } },
       ...happyRules(),
     ]);
     const env = remoteEnv(f, url);
@@ -104,7 +146,7 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
         return s.runs(s.sessions[0]?.id ?? '').some((r) => r.epoch >= 2);
       }, 60_000),
     ).toBe(true);
-    await new Promise((r) => setTimeout(r, 6_000));
+    await new Promise((r) => setTimeout(r, 3_000));
     paused.child.kill('SIGCONT');
     const r = await session;
     expect(r.code, r.stderr).toBe(0);
@@ -130,7 +172,7 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
     const url = await cluster.createDb();
     const relay = await TcpPartition.start(cluster.port);
     const f = sessionFixture([
-      { match: { kind: 'implement', task: 't1' }, times: 1, respond: { actions: [{ shell: 'echo started > started.txt' }], delayMs: 4000, text: 'late words of the cut-off run' } },
+      { match: { kind: 'implement', task: 't1' }, times: 1, respond: { actions: [{ shell: 'echo started > started.txt' }], delayMs: 3000, text: 'late words of the cut-off run' } },
       ...happyRules(),
     ]);
     const env = remoteEnv(f, url);
@@ -148,7 +190,7 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
         return s.runs(s.sessions[0]?.id ?? '').some((r) => r.epoch >= 2);
       }, 60_000),
     ).toBe(true);
-    await new Promise((r) => setTimeout(r, 5_000));
+    await new Promise((r) => setTimeout(r, 3_000));
     relay.heal();
     const r = await session;
     expect(r.code, r.stderr).toBe(0);
