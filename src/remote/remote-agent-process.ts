@@ -81,13 +81,21 @@ export function createRemoteAgentProcess(deps: RemoteRunDeps) {
     const unlisten = store.onAppended((id) => {
       if (id === sessionId) tick();
     });
+    const stop = (): void => {
+      try {
+        store.runs.requestStop(sessionId, runId);
+      } catch (error) {
+        // Taken over (the new holder decides about the run) or unreachable (its lease will lapse).
+        log.warn({ err: error, runId }, 'could not ask the remote run to stop');
+      }
+    };
     receive((command) => {
-      if (command.type === 'agent.stop') store.runs.requestStop(runId);
+      if (command.type === 'agent.stop') stop();
     });
     return () => {
       clearInterval(timer);
       unlisten();
-      if (!ended) store.runs.requestStop(runId);
+      if (!ended) stop();
     };
   });
 }

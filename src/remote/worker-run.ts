@@ -27,7 +27,8 @@ type HostEvent = AgentProcessEvent | { type: 'host.stop' };
 export async function executeRun(runId: string, env: WorkerRunEnv, shutdown: AbortSignal): Promise<RunOutcome> {
   const { store, log } = env;
   const row = store.runs.get(runId);
-  if (!row || row.state === 'done') return 'not_mine';
+  // Ended, or no longer wanted (its session stopped it before any worker took it).
+  if (!row || row.state === 'done' || row.stopRequested) return 'not_mine';
   const parsed = RemoteRunInput.safeParse(row.input);
   if (!parsed.success) return 'invalid';
   // The request is the orchestrator's own output (its identity fields are checked above), passed through.

@@ -40,11 +40,14 @@ export class RunTable {
   constructor(
     private readonly pg: SyncPg,
     private readonly append: (entries: readonly LogEntryInput[]) => LogEntry[],
+    /** A write on behalf of a session, checked against the session lease this store holds. */
+    private readonly sessionWrite: (sessionId: string, sql: string, params: unknown[]) => number,
   ) {}
 
-  /** Creates the run (queued) unless it exists; returns the row. */
+  /** Creates the run (queued) unless it exists; returns the row. Only the session's lease holder may. */
   ensure(run: { runId: string; sessionId: string; agent: string; input: unknown }, now: string): RunRecord {
-    this.pg.query(
+    this.sessionWrite(
+      run.sessionId,
       "INSERT INTO runs (run_id, session_id, agent, input, state, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', $5, $5) ON CONFLICT (run_id) DO NOTHING",
       [run.runId, run.sessionId, run.agent, JSON.stringify(run.input), now],
     );
@@ -76,7 +79,7 @@ export class RunTable {
   claim(runId: string, owner: string, ttlMs: number, now: number): number | undefined {
     const row = this.pg.query(
       `UPDATE runs SET state = 'running', owner = $2, epoch = epoch + 1, expires_at = $3, updated_at = $5
-       WHERE run_id = $1 AND (state = 'queued' OR (state = 'running' AND expires_at <= $4)) RETURNING epoch`,
+       WHERE run_id = $1 AND NOT stop_requested AND (state = 'queued' OR (state = 'running' AND expires_at <= $4)) RETURNING epoch`,
       [runId, owner, now + ttlMs, now, new Date(now).toISOString()],
     ).rows[0];
     return row ? Number(row.epoch) : undefined;
@@ -97,8 +100,9 @@ export class RunTable {
     this.pg.query("UPDATE runs SET expires_at = 0 WHERE run_id = $1 AND epoch = $2 AND state = 'running'", [runId, epoch]);
   }
 
-  requestStop(runId: string): void {
-    this.pg.query('UPDATE runs SET stop_requested = true WHERE run_id = $1', [runId]);
+  /** Asks the run's worker to stop the agent; only the session's lease holder may (not a zombie). */
+  requestStop(sessionId: string, runId: string): void {
+    this.sessionWrite(sessionId, 'UPDATE runs SET stop_requested = true WHERE run_id = $1', [runId]);
   }
 
   /** Appends the run's entries only while `epoch` still holds the run (same transaction). */

@@ -30,7 +30,11 @@ export class PgStore implements Store {
   constructor(readonly url: string) {
     this.path = redactUrl(url);
     this.pg = new SyncPg(url);
-    this.runs = new RunTable(this.pg, (entries) => this.append(entries));
+    this.runs = new RunTable(
+      this.pg,
+      (entries) => this.append(entries),
+      (sessionId, sql, params) => this.fenced(sessionId, sql, params),
+    );
     try {
       migratePg(this.pg);
     } catch (error) {
