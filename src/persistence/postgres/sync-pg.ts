@@ -59,13 +59,15 @@ export class SyncPg {
     // Connecting is part of the first query, so allow for it on top of the statement timeout.
     const deadline = Date.now() + this.timeoutMs + 5_000;
     for (;;) {
-      const left = deadline - Date.now();
-      if (left <= 0 || Atomics.wait(this.flag, 0, 0, left) === 'timed-out') {
-        throw new StoreError('io', `PostgreSQL did not answer within ${Math.round((this.timeoutMs + 5_000) / 1000)} s`);
-      }
       const received = receiveMessageOnPort(this.port);
-      Atomics.store(this.flag, 0, 0);
-      if (!received) continue;
+      if (!received) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new StoreError('io', `PostgreSQL did not answer within ${Math.round((this.timeoutMs + 5_000) / 1000)} s`);
+        // Woken by the thread's notify; the periodic wake only guards against a missed one.
+        Atomics.wait(this.flag, 0, 0, Math.min(left, 50));
+        Atomics.store(this.flag, 0, 0);
+        continue;
+      }
       const answer = Answer.parse(received.message);
       // An answer to an earlier query that timed out here: skip it, ours comes next.
       if (answer.id !== id) continue;
