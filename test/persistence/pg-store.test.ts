@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStoreAt, storeSpec } from '../../src/persistence/open.js';
 import { PgStore } from '../../src/persistence/postgres/store.js';
 import { StoreError } from '../../src/persistence/store-error.js';
 import type { LogEntry } from '../../src/persistence/types.js';
 import { PG_SKIP_REASON, PgCluster, pgBin } from '../helpers/postgres.js';
+import { ROOT } from '../helpers/session-fixture.js';
 import { entry, session, storeContract } from './store-contract.js';
 
 const available = pgBin() !== undefined;
@@ -104,5 +106,32 @@ describe.skipIf(!available)('PgStore (a throw-away PostgreSQL cluster)', () => {
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: rows.length }, (_, i) => i + 1));
     expect(after.lastSeq('a')).toBe(rows.length);
     after.close();
+  }, 60_000);
+
+  it('a process stuck inside an append (paused, cut off) does not block the other hosts for long', async () => {
+    const url = await cluster.createDb();
+    const store = new PgStore(url);
+    store.create(session('a'));
+    // Another process takes the session row's lock inside an append, then hangs for 10 s.
+    const script = `
+      import { PgStore } from ${JSON.stringify(join(ROOT, 'dist', 'persistence', 'postgres', 'store.js'))};
+      const s = new PgStore(process.argv[1]);
+      const hang = () => { process.stdout.write('locked\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10_000); };
+      try { s.append([{ sessionId: 'a', type: 'progress', agent: 'claude', workerId: 'w', attempt: 1, timestamp: new Date().toISOString(), payload: { text: 'stuck' }, withinCommit: hang }]); process.stdout.write('committed\\n'); }
+      catch (e) { process.stdout.write('refused: ' + e.message + '\\n'); }
+      s.close();`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise((r) => child.on('close', r));
+    while (!out.includes('locked')) await new Promise((r) => setTimeout(r, 20));
+    const started = Date.now();
+    store.append([entry('a', 'from another host')]);
+    // Waited for the stuck transaction to be ended by the server (5 s), not for the process.
+    expect(Date.now() - started).toBeLessThan(9_000);
+    await exited;
+    expect(out).toMatch(/refused/);
+    expect(store.read('a').map((e) => e.payload.text)).toEqual(['from another host']);
+    store.close();
   }, 60_000);
 });

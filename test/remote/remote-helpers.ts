@@ -42,6 +42,11 @@ export function checkLog(entries: LogEntry[]): { gapFree: boolean; duplicates: s
 }
 
 export async function stopAll(procs: Proc[]): Promise<void> {
-  for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+  for (const p of procs) {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) continue;
+    // A stopped process takes no SIGTERM until it runs again.
+    p.child.kill('SIGCONT');
+    p.child.kill('SIGTERM');
+  }
   await Promise.all(procs.map((p) => p.done));
 }

@@ -8,6 +8,9 @@ import pg from 'pg';
 const { url, port, signal, statementTimeoutMs } = workerData;
 const flag = new Int32Array(signal);
 let client;
+// Which connection `client` is: a statement of a transaction must run on the connection that
+// began it, never on a new one (that would run it outside the transaction, unlocked, unfenced).
+let generation = 0;
 
 async function connection() {
   if (client) return client;
@@ -17,6 +20,10 @@ async function connection() {
     // Bounds how long the main thread can stay blocked on one statement.
     statement_timeout: statementTimeoutMs,
     query_timeout: statementTimeoutMs,
+    // A process paused or cut off inside a transaction (SIGSTOP, a partition) would hold its row
+    // locks and block every host writing that session; the server ends such a session after
+    // 5 s (our transactions are a few statements apart), so its locks go and its writes fail.
+    idle_in_transaction_session_timeout: 5_000,
     application_name: 'orchestrate',
   });
   // A dropped connection is replaced at the next query; the error itself reaches the caller there.
@@ -25,6 +32,7 @@ async function connection() {
   });
   await c.connect();
   client = c;
+  generation += 1;
   return c;
 }
 
@@ -50,9 +58,13 @@ port.on('message', async (request) => {
     return;
   }
   try {
+    if (request.conn !== undefined && (!client || request.conn !== generation)) {
+      answer({ id: request.id, error: { message: 'the connection was lost inside a transaction; nothing of it was committed' } });
+      return;
+    }
     const c = await connection();
     const result = await c.query(request.sql, request.params);
-    answer({ id: request.id, rows: result.rows ?? [], rowCount: result.rowCount ?? 0 });
+    answer({ id: request.id, rows: result.rows ?? [], rowCount: result.rowCount ?? 0, conn: generation });
   } catch (error) {
     // A broken connection is not reused: the next query opens a new one (outside any transaction).
     if (client && !isStatementError(error)) {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { StoreError } from '../store-error.js';
 
 const Answer = z.union([
-  z.object({ id: z.number(), rows: z.array(z.record(z.string(), z.unknown())), rowCount: z.number() }),
+  z.object({ id: z.number(), rows: z.array(z.record(z.string(), z.unknown())), rowCount: z.number(), conn: z.number() }),
   z.object({ id: z.number(), error: z.object({ message: z.string(), code: z.string().optional() }) }),
 ]);
 
@@ -33,6 +33,8 @@ export class SyncPg {
   private next = 1;
   private closed = false;
   private depth = 0;
+  /** The connection the open transaction began on: its later statements must run there or fail. */
+  private txConn: number | undefined;
 
   constructor(
     url: string,
@@ -45,6 +47,8 @@ export class SyncPg {
     this.worker = new Worker(new URL('./bridge-worker.mjs', import.meta.url), {
       workerData: { url, port: port2, signal, statementTimeoutMs: timeoutMs },
       transferList: [port2],
+      // Plain JavaScript needs no flags of the parent (which, under `node -e`, would re-run its script).
+      execArgv: [],
     });
     // The thread must not keep a finished process alive; errors surface as failed queries.
     this.worker.unref();
@@ -52,10 +56,14 @@ export class SyncPg {
   }
 
   query(sql: string, params: readonly unknown[] = []): { rows: Row[]; rowCount: number } {
+    return this.send(sql, params, this.txConn);
+  }
+
+  private send(sql: string, params: readonly unknown[], conn: number | undefined): { rows: Row[]; rowCount: number; conn: number } {
     if (this.closed) throw new StoreError('io', 'the PostgreSQL store is closed');
     const id = this.next++;
     Atomics.store(this.flag, 0, 0);
-    this.port.postMessage({ id, sql, params });
+    this.port.postMessage({ id, sql, params, ...(conn === undefined ? {} : { conn }) });
     // Connecting is part of the first query, so allow for it on top of the statement timeout.
     const deadline = Date.now() + this.timeoutMs + 5_000;
     for (;;) {
@@ -79,7 +87,7 @@ export class SyncPg {
         }
         throw new PgQueryError(answer.error.message, answer.error.code);
       }
-      return { rows: answer.rows, rowCount: answer.rowCount };
+      return { rows: answer.rows, rowCount: answer.rowCount, conn: answer.conn };
     }
   }
 
@@ -89,7 +97,7 @@ export class SyncPg {
    */
   transaction<T>(fn: () => T): T {
     if (this.depth > 0) return fn();
-    this.query('BEGIN');
+    this.txConn = this.send('BEGIN', [], undefined).conn;
     this.depth++;
     let result: T;
     try {
@@ -100,11 +108,17 @@ export class SyncPg {
         this.query('ROLLBACK');
       } catch {
         // The connection is gone; PostgreSQL rolls back on its own.
+      } finally {
+        this.txConn = undefined;
       }
       throw error;
     }
     this.depth--;
-    this.query('COMMIT');
+    try {
+      this.query('COMMIT');
+    } finally {
+      this.txConn = undefined;
+    }
     return result;
   }
 
