@@ -34,7 +34,7 @@ export default tseslint.config(
     languageOptions: {
       sourceType: 'module',
       globals: Object.fromEntries(
-        ['document', 'location', 'history', 'fetch', 'WebSocket', 'Node', 'Option', 'requestAnimationFrame', 'setTimeout', 'setInterval', 'clearTimeout'].map((g) => [g, 'readonly']),
+        ['document', 'location', 'history', 'fetch', 'WebSocket', 'Node', 'Option', 'requestAnimationFrame', 'setTimeout', 'setInterval', 'clearTimeout', 'URLSearchParams', 'HTMLInputElement', 'ELK'].map((g) => [g, 'readonly']),
       ),
     },
   },

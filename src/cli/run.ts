@@ -31,6 +31,8 @@ export interface RunOptions {
   tui?: boolean;
   /** Quitting the terminal UI leaves the session running (as a dashboard does). */
   detach?: boolean;
+  /** `--inspect`: statechart inspection records to `<session>/inspect.jsonl`. */
+  inspect?: 'redacted' | 'full' | undefined;
 }
 
 export interface RunIo {
@@ -88,7 +90,7 @@ export async function runTask(task: string, options: RunOptions, io: RunIo): Pro
   if (!store) return EXIT.failed;
   const handle = await startSession(
     { sessionId: newSessionId(), task, target, workspace, config: loaded.config, configSource: loaded.source, tier },
-    { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: noticeTo(options, io) },
+    { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: noticeTo(options, io), inspect: options.inspect },
   );
   const out = options.json ? io.stderr : io.stdout;
   const dashboard = options.dashboard && !('kind' in handle) ? await startDashboard(store, handle, options, out) : undefined;
@@ -98,12 +100,12 @@ export async function runTask(task: string, options: RunOptions, io: RunIo): Pro
 /** `orchestrate resume <session>`: continue a session after a crash or a stop of the orchestrator. */
 export async function runResume(
   sessionId: string,
-  options: Pick<RunOptions, 'workspace' | 'verbose' | 'json' | 'tui' | 'port' | 'host'> & { dashboard?: boolean },
+  options: Pick<RunOptions, 'workspace' | 'verbose' | 'json' | 'tui' | 'port' | 'host' | 'inspect'> & { dashboard?: boolean },
   io: RunIo,
 ): Promise<number> {
   const store = openStore(workspaceOf(options, io.env), io, { mustExist: true });
   if (!store) return EXIT.failed;
-  const handle = await resumeSession(sessionId, { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: noticeTo(options, io) });
+  const handle = await resumeSession(sessionId, { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: noticeTo(options, io), inspect: options.inspect });
   const out = options.json ? io.stderr : io.stdout;
   const dashboard = options.dashboard !== false && !('kind' in handle) ? await startDashboard(store, handle, options, out) : undefined;
   return drive(handle, store, options, io, dashboard);

@@ -23,6 +23,9 @@ import { MACHINE_VERSION } from './machine-version.js';
 import { describeAgentEvent, describeState } from './narrate.js';
 import { SessionRecorder, type SessionBus } from './recorder.js';
 import { observeSession, type SessionObserver } from './observe.js';
+import { Inspector, changeEntry } from '../inspect/live.js';
+import { logInspection } from '../inspect/jsonl.js';
+import type { RedactMode } from '../inspect/redact.js';
 import { killStaleAgents, startTicks } from './stale-agents.js';
 import { launchTemplates } from './templates.js';
 import { prepareSessionDir } from './workspace.js';
@@ -35,6 +38,8 @@ export interface SessionEnv {
   onNotice?: (line: string) => void;
   /** Tests shorten timers; everything else comes from config. */
   overrides?: Partial<SessionSettings>;
+  /** `--inspect`: every inspection record to `<session>/inspect.jsonl`, redacted or in full. */
+  inspect?: RedactMode | undefined;
 }
 
 export interface NewSession {
@@ -71,6 +76,8 @@ export interface SessionHandle {
   send(event: SessionEvent): void;
   /** Commands waiting for the user's confirmation (asked by the guard hook). */
   confirmations: SessionConfirmations;
+  /** The live inspection records of every actor (the inspector WebSocket subscribes here). */
+  inspector: Inspector;
   /** Resolves when the session ends or waits for the user (escalated, clarification, paused). */
   settled(): Promise<SessionSummary>;
   /** Stops the actor (agents are stopped), commits what is pending and gives up the lease. */
@@ -255,9 +262,21 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     },
   });
 
+  // Every change of an actor's state goes into the log (the inspector's time travel steps
+  // through them) until the session may write no more (lease lost, log failed).
+  let recordChanges = true;
+  const inspector = new Inspector((c) => {
+    if (recordChanges) recorder.note('machine.transition', changeEntry(c));
+  });
+  const stopInspectLog = env.inspect
+    ? logInspection(inspector, join(sessionDir, 'inspect.jsonl'), env.inspect, (e) => log.error({ err: e }, 'inspect.jsonl could not be written; inspection logging stopped'))
+    : () => Promise.resolve();
   // The actor reports during its own creation, before the observer (which needs the actor) exists.
   const early: { observer?: SessionObserver } = {};
-  const inspect = (ev: InspectionEvent): void => early.observer?.inspect(ev);
+  const inspect = (ev: InspectionEvent): void => {
+    inspector.inspect(ev);
+    early.observer?.inspect(ev);
+  };
   const actor: SessionActor = createActor(machine, {
     inspect,
     ...(snapshot ? { snapshot } : {}),
@@ -268,6 +287,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   early.observer = observer;
   recorder.onFatal = (error) => {
     notice(`orchestrate: the event log could not be written (${error instanceof Error ? error.message : String(error)}); stopping the session. Resume it once the store is writable.`);
+    recordChanges = false;
     observer.dispose();
     actor.stop();
   };
@@ -278,6 +298,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   const renew = setInterval(() => {
     if (!store.renewLease(sessionId, owner, LEASE_TTL_MS, Date.now())) {
       log.error('the session lease was lost to another orchestrator; stopping here without writing anything more');
+      recordChanges = false;
       observer.dispose();
       actor.stop();
     }
@@ -323,6 +344,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     actor,
     bus: recorder.bus,
     confirmations,
+    inspector,
     send: (event) => {
       recorder.note('control', { text: event.type, control: event });
       actor.send(event);
@@ -345,6 +367,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
       actor.stop();
       recorder.writer.close();
       store.releaseLease(sessionId, owner);
+      void stopInspectLog();
     },
   };
 }
