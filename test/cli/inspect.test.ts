@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { InspectRecord } from '../../src/inspect/live.js';
-import { happyRules, ROOT, runCli, sessionFixture, type Fixture } from '../helpers/session-fixture.js';
+import { happyRules, runCli, sessionFixture, type Fixture } from '../helpers/session-fixture.js';
 import { readLog, startOrchestrator, waitUntil } from '../runtime/crash-helpers.js';
 
 const task = (f: Fixture, ...extra: string[]): string[] => ['Add a greeting', '--target', f.target, '--workspace', f.workspace, '--no-dashboard', '--json', ...extra];
@@ -15,7 +15,6 @@ describe('orchestrate inspect and --inspect', () => {
   let doneId: string;
 
   beforeAll(async () => {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
     done = sessionFixture(happyRules());
     const r = await runCli(task(done, '--inspect'), done.env);
     expect(r.code, r.stderr).toBe(0);

@@ -2,8 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, happyRules, ROOT, sessionFixture, verdict, type Fixture, type Rule } from '../helpers/session-fixture.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, happyRules, sessionFixture, verdict, type Fixture, type Rule } from '../helpers/session-fixture.js';
 import { Tmux } from '../helpers/tmux.js';
 
 /** What the store says: the session's status and its control records. */
@@ -61,9 +61,6 @@ const hasTmux = ((): boolean => {
 })();
 
 describe.skipIf(!hasTmux)('orchestrate in a real terminal (tmux, fake agents)', () => {
-  beforeAll(() => {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
-  }, 120_000);
   afterEach(() => {
     for (const t of terms.splice(0)) t.kill();
   });
