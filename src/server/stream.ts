@@ -26,11 +26,26 @@ export const envelopeOf = (e: LogEntry): Envelope => ({
   ...(e.usage ? { usage: e.usage } : {}),
 });
 
+/**
+ * An entry's envelope as JSON, made once however many clients get it: every cursor is offered
+ * the same committed entry object from the bus (10 clients stringified it 10 times).
+ */
+const serialized = new WeakMap<LogEntry, string>();
+export function envelopeJson(e: LogEntry): string {
+  let json = serialized.get(e);
+  if (json === undefined) {
+    json = JSON.stringify(envelopeOf(e));
+    serialized.set(e, json);
+  }
+  return json;
+}
+
 /** A connected client, whatever the protocol. */
 export interface Transport {
   /** Bytes accepted but not yet handed to the kernel. */
   buffered(): number;
-  send(envelope: Envelope): void;
+  /** One envelope: `json` is `envelope` already serialized. */
+  send(json: string, seq: number): void;
   drop(reason: string): void;
 }
 
@@ -91,7 +106,7 @@ export class Cursor {
   }
 
   private deliver(entry: LogEntry): void {
-    this.client.send(envelopeOf(entry));
+    this.client.send(envelopeJson(entry), entry.seq);
     this.last = entry.seq;
   }
 
