@@ -1,4 +1,4 @@
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { passes, type Figures } from './scenario.js';
 
 export interface ScenarioOutcome {
@@ -16,6 +16,8 @@ export interface Machine {
   memoryGb: number;
   node: string;
   platform: string;
+  /** 1, 5 and 15 minute load averages when the report was made: the machine is shared. */
+  loadavg: number[];
   date: string;
 }
 
@@ -25,6 +27,7 @@ export const machine = (): Machine => ({
   memoryGb: Math.round(totalmem() / 1024 ** 3),
   node: process.version,
   platform: `${process.platform} ${process.arch}`,
+  loadavg: loadavg().map((l) => Math.round(l * 100) / 100),
   date: new Date().toISOString(),
 });
 
@@ -65,5 +68,5 @@ export function toTable(outcomes: ScenarioOutcome[], quick: boolean): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   const lines = rows.map((r) => r.map((c, i) => (i === 2 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
   const notes = outcomes.flatMap((o) => o.notes.map((n) => `- ${n}`));
-  return [`orchestrate bench${quick ? ' --quick (completion only: figures are not meaningful)' : ''} · ${m.nproc} cores (${m.cpu}) · node ${m.node} · ${m.date}`, '', ...lines, '', ...notes].join('\n');
+  return [`orchestrate bench${quick ? ' --quick (completion only: figures are not meaningful)' : ''} · ${m.nproc} cores (${m.cpu}) · node ${m.node} · load ${m.loadavg.join(' ')} · ${m.date}`, '', ...lines, '', ...notes].join('\n');
 }

@@ -15,7 +15,7 @@ const RATE = 5000;
  * whole path: pipe, line splitting, translation, the log transaction, the bus, the socket.
  */
 export const latencyScenario: Scenario = async ({ quick }) => {
-  const durationMs = quick ? 2000 : 10_000;
+  const durationMs = quick ? 1000 : 10_000;
   const dirs = benchDirs('latency');
   const go = join(dirs.dir, 'go');
   const live = await startLive(dirs, { BENCH_MODE: 'steady', BENCH_RATE: String(RATE), BENCH_DURATION_MS: String(durationMs), BENCH_GO_FILE: go }, { server: true });

@@ -37,7 +37,7 @@ async function rawRate(env: NodeJS.ProcessEnv, markFile: string, lines: number):
 }
 
 export const pipelineScenario: Scenario = async ({ quick }) => {
-  const lines = Number(process.env.BENCH_PIPELINE_LINES ?? (quick ? 10_000 : 200_000));
+  const lines = Number(process.env.BENCH_PIPELINE_LINES ?? (quick ? 5000 : 200_000));
   const dirs = benchDirs('pipeline');
   const mix = writeMix(dirs.dir);
   const flood = { BENCH_MODE: 'flood', BENCH_LINES: mix.path, BENCH_COUNT: String(lines) };

@@ -58,7 +58,7 @@ async function resume(dirs: BenchDirs, env: NodeJS.ProcessEnv, sessionId: string
 }
 
 export const resumeScenario: Scenario = async ({ quick }) => {
-  const events = quick ? 20_000 : 1_000_000;
+  const events = quick ? 5000 : 1_000_000;
   const dirs = benchDirs('resume');
   const config = join(dirs.dir, 'config.json');
   // The agent keeps writing (slowly) until it is killed: the session is live when the orchestrator dies.

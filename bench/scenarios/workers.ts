@@ -16,8 +16,8 @@ const RATE = 100;
  * and small (peak RSS of this process).
  */
 export const workersScenario: Scenario = async ({ quick }) => {
-  const workers = Number(process.env.BENCH_WORKERS ?? (quick ? 5 : 50));
-  const durationMs = Number(process.env.BENCH_WORKERS_MS ?? (quick ? 2000 : 30_000));
+  const workers = Number(process.env.BENCH_WORKERS ?? (quick ? 3 : 50));
+  const durationMs = Number(process.env.BENCH_WORKERS_MS ?? (quick ? 1000 : 30_000));
   const dirs = benchDirs('workers');
   const go = join(dirs.dir, 'go');
   let peakRss = process.memoryUsage.rss();
@@ -26,7 +26,7 @@ export const workersScenario: Scenario = async ({ quick }) => {
   const lag = monitorEventLoopDelay({ resolution: 1 });
   try {
     // Every agent has started and waits: the measured window is the steady state, not 50 node boots.
-    await sleep(quick ? 1000 : 5000);
+    await sleep(quick ? 500 : 5000);
     const expected = Math.floor((durationMs * RATE) / 1000);
     // Counted from each session's bus (committed entries): reading the store here would block the loop being measured.
     const counted = live.handles.map(() => 0);
