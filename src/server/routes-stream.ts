@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import type { SessionRegistry } from './registry.js';
 import { eventOf } from './routes-control.js';
 import { SessionParams, SinceQuery, WsControl, schemaOf } from './schemas.js';
-import { follow, type FlowLimits, type Transport } from './stream.js';
+import { follow, utf8Of, type FlowLimits, type Transport } from './stream.js';
 
 export interface StreamStats {
   connected: number;
@@ -77,9 +77,9 @@ export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegi
     const cork = corkPerTurn(req.raw.socket);
     const client: Transport = {
       buffered: () => socket.bufferedAmount,
-      send: (json) => {
+      send: (m) => {
         cork();
-        socket.send(json);
+        socket.send(utf8Of(m), { binary: false });
       },
       drop: (reason) => {
         dropped(reason);
@@ -111,9 +111,9 @@ export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegi
     const cork = corkPerTurn(res);
     const client: Transport = {
       buffered: () => res.writableLength,
-      send: (json, seq) => {
+      send: (m) => {
         cork();
-        res.write(`id: ${seq}\ndata: ${json}\n\n`);
+        res.write(`id: ${m.seq}\ndata: ${m.json}\n\n`);
       },
       drop: (reason) => {
         dropped(reason);

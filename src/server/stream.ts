@@ -26,26 +26,34 @@ export const envelopeOf = (e: LogEntry): Envelope => ({
   ...(e.usage ? { usage: e.usage } : {}),
 });
 
-/**
- * An entry's envelope as JSON, made once however many clients get it: every cursor is offered
- * the same committed entry object from the bus (10 clients stringified it 10 times).
- */
-const serialized = new WeakMap<LogEntry, string>();
-export function envelopeJson(e: LogEntry): string {
-  let json = serialized.get(e);
-  if (json === undefined) {
-    json = JSON.stringify(envelopeOf(e));
-    serialized.set(e, json);
-  }
-  return json;
+/** An envelope ready to send: its JSON, and the same as UTF-8 bytes once a WebSocket needed them. */
+export interface Encoded {
+  seq: number;
+  json: string;
+  utf8: Buffer | undefined;
 }
+
+/**
+ * An entry's envelope encoded once however many clients get it: every cursor is offered the
+ * same committed entry object from the bus (10 clients stringified and UTF-8-encoded it 10 times).
+ */
+const encodings = new WeakMap<LogEntry, Encoded>();
+export function encode(e: LogEntry): Encoded {
+  let m = encodings.get(e);
+  if (m === undefined) {
+    m = { seq: e.seq, json: JSON.stringify(envelopeOf(e)), utf8: undefined };
+    encodings.set(e, m);
+  }
+  return m;
+}
+
+export const utf8Of = (m: Encoded): Buffer => (m.utf8 ??= Buffer.from(m.json, 'utf8'));
 
 /** A connected client, whatever the protocol. */
 export interface Transport {
   /** Bytes accepted but not yet handed to the kernel. */
   buffered(): number;
-  /** One envelope: `json` is `envelope` already serialized. */
-  send(json: string, seq: number): void;
+  send(envelope: Encoded): void;
   drop(reason: string): void;
 }
 
@@ -106,7 +114,7 @@ export class Cursor {
   }
 
   private deliver(entry: LogEntry): void {
-    this.client.send(envelopeJson(entry), entry.seq);
+    this.client.send(encode(entry));
     this.last = entry.seq;
   }
 
