@@ -16,9 +16,10 @@ const ERROR_EVENTS_KEPT = 200;
 /**
  * How much the workspace copies may hold unwritten before reading the agent pauses. With the
  * default 16 KiB a chatty agent paused every ~30 events to wait for the disk, which cut each
- * event-loop turn (one log transaction, one snapshot, one socket write per client) short.
+ * event-loop turn (one log transaction, one socket write per client) short; 256 KiB holds a few
+ * turns of a flood and stays small with 50 agents.
  */
-const COPY_BUFFER_BYTES = 1024 * 1024;
+const COPY_BUFFER_BYTES = 256 * 1024;
 
 export interface AgentRunOptions {
   sessionId: string;
