@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/fixtures/transcripts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/fixtures/transcripts/**', 'bench/.build/**', 'bench/.profiles/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -13,7 +13,14 @@ import { chooseTier } from '../probe/tiers.js';
 import { resumeSession, startSession, type ResumeError, type SessionHandle, type SessionSummary } from '../runtime/run-session.js';
 import { defaultWorkspace, newSessionId } from '../runtime/workspace.js';
 import { tuiTerminal, type Terminal } from '../tui/terminal.js';
-import { startDashboard, type Dashboard } from './dashboard.js';
+import type { Dashboard, startDashboard as StartDashboard } from './dashboard.js';
+
+/**
+ * The server (Fastify and its plugins) is loaded when the dashboard starts, after the session
+ * has: imported up front, it delayed the first agent's launch by a third of a second or more.
+ */
+const startDashboard = async (...args: Parameters<typeof StartDashboard>): Promise<Dashboard | undefined> =>
+  (await import('./dashboard.js')).startDashboard(...args);
 
 /** Exit codes, documented in the README. */
 export const EXIT = { completed: 0, failed: 1, usage: 2, escalated: 3, clarification: 4, paused: 5, stopped: 130 } as const;
