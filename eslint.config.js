@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/fixtures/transcripts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/fixtures/transcripts/**', 'bench/.build/**', 'bench/.profiles/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -34,7 +34,7 @@ export default tseslint.config(
     languageOptions: {
       sourceType: 'module',
       globals: Object.fromEntries(
-        ['document', 'location', 'history', 'fetch', 'WebSocket', 'Node', 'Option', 'requestAnimationFrame', 'setTimeout', 'setInterval', 'clearTimeout'].map((g) => [g, 'readonly']),
+        ['document', 'location', 'history', 'fetch', 'WebSocket', 'Node', 'Option', 'requestAnimationFrame', 'setTimeout', 'setInterval', 'clearTimeout', 'URLSearchParams', 'HTMLInputElement', 'ELK'].map((g) => [g, 'readonly']),
       ),
     },
   },

@@ -37,6 +37,7 @@ export function buildProgram(): Command {
     .option('--detach', 'quitting the terminal UI leaves the session running in this process')
     .option('--store <url>', 'sqlite://PATH or postgres://USER@HOST:PORT/DB (default: $ORCHESTRATE_STORE, the config\'s store, or the workspace\'s SQLite file)')
     .option('--remote', 'queue the agent runs for `orchestrate worker`s on any host instead of starting them here (PostgreSQL store)')
+    .addOption(new Option('--inspect [mode]', 'log every statechart inspection record to <workspace>/<session>/inspect.jsonl (events redacted, or "full")').choices(['redacted', 'full']).preset('redacted'))
     .addHelpText(
       'after',
       '\nExit codes: 0 completed, 1 failed, 2 usage or configuration error, 3 escalated,\n' +
@@ -77,7 +78,8 @@ export function buildProgram(): Command {
     .option('--no-tui', 'plain progress lines instead of the terminal UI')
     .option('--store <url>', 'sqlite://PATH or postgres://USER@HOST:PORT/DB (default: $ORCHESTRATE_STORE, the config\'s store, or the workspace\'s SQLite file)')
     .option('--remote', 'queue the agent runs for `orchestrate worker`s (PostgreSQL store)')
-    .action(async (session: string, options: { workspace?: string; port: number; host?: string; dashboard: boolean; verbose?: boolean; json?: boolean; tui: boolean; store?: string; remote?: boolean }) => {
+    .addOption(new Option('--inspect [mode]', 'log every statechart inspection record to <workspace>/<session>/inspect.jsonl (events redacted, or "full")').choices(['redacted', 'full']).preset('redacted'))
+    .action(async (session: string, options: { workspace?: string; port: number; host?: string; dashboard: boolean; verbose?: boolean; json?: boolean; tui: boolean; store?: string; remote?: boolean; inspect?: 'redacted' | 'full' }) => {
       const { runResume } = await import('./cli/run.js');
       process.exitCode = await runResume(session, options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
     });
@@ -103,6 +105,18 @@ export function buildProgram(): Command {
     .action(async (options: { workspace?: string; json?: boolean; store?: string }) => {
       const { runSessions } = await import('./cli/sessions.js');
       process.exitCode = runSessions(options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+    });
+
+  program
+    .command('inspect')
+    .description("draw a session's statecharts (session, workers, reviews, recoveries) with the states its saved snapshot is in")
+    .argument('<session>', 'the session id (see orchestrate sessions)')
+    .option('-w, --workspace <dir>', 'where the session store is')
+    .addOption(new Option('-f, --format <format>', 'mermaid (Markdown with one diagram per actor), dot (Graphviz) or json').choices(['mermaid', 'dot', 'json']).default('mermaid'))
+    .option('--actor <path>', 'only this actor\'s chart, e.g. session/implementer (raw, without Markdown)')
+    .action(async (session: string, options: { workspace?: string; format: 'mermaid' | 'dot' | 'json'; actor?: string }) => {
+      const { runInspect } = await import('./cli/inspect.js');
+      process.exitCode = runInspect(session, options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
     });
 
   program
@@ -178,7 +192,8 @@ export function buildProgram(): Command {
     .option('-v, --verbose', 'debug-level orchestrator log')
     .option('--json', 'print one JSON summary at the end (progress goes to stderr)')
     .addOption(new Option('--agents <which>', 'real CLIs when installed (auto), only real ones, or only the fakes').choices(['auto', 'real', 'fake']).default('auto'))
-    .action(async (options: { workspace?: string; port: number; dashboard: boolean; tui: boolean; verbose?: boolean; json?: boolean; agents: 'auto' | 'real' | 'fake' }) => {
+    .addOption(new Option('--inspect [mode]', 'log every statechart inspection record to <workspace>/<session>/inspect.jsonl (events redacted, or "full")').choices(['redacted', 'full']).preset('redacted'))
+    .action(async (options: { workspace?: string; port: number; dashboard: boolean; tui: boolean; verbose?: boolean; json?: boolean; agents: 'auto' | 'real' | 'fake'; inspect?: 'redacted' | 'full' }) => {
       const { runDemo } = await import('./cli/demo.js');
       process.exitCode = await runDemo(options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
     });
@@ -214,6 +229,7 @@ interface RunCliOptions {
   detach?: boolean;
   store?: string;
   remote?: boolean;
+  inspect?: 'redacted' | 'full';
 }
 
 function parsePort(value: string): number {

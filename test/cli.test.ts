@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,8 +10,6 @@ const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], {
 
 describe('orchestrate CLI (built)', () => {
   beforeAll(() => {
-    // `npm test` builds first; building here too keeps `vitest` alone honest.
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
   }, 120_000);
 
   it('prints help with exit 0', () => {

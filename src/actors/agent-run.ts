@@ -13,6 +13,13 @@ import { forgetGroup, registerGroup, terminateGroup } from './process-registry.j
 import { BoundedText } from './bounded-text.js';
 
 const ERROR_EVENTS_KEPT = 200;
+/**
+ * How much the workspace copies may hold unwritten before reading the agent pauses. With the
+ * default 16 KiB a chatty agent paused every ~30 events to wait for the disk, which cut each
+ * event-loop turn (one log transaction, one socket write per client) short; 256 KiB holds a few
+ * turns of a flood and stays small with 50 agents.
+ */
+const COPY_BUFFER_BYTES = 256 * 1024;
 
 export interface AgentRunOptions {
   sessionId: string;
@@ -80,14 +87,14 @@ export class AgentRun {
     const { spec, sessionDir, agent } = this.options;
     mkdirSync(sessionDir, { recursive: true });
     writeLaunchFiles(spec);
-    const events = createWriteStream(join(sessionDir, `${agent}.jsonl`), { flags: 'a' });
+    const events = createWriteStream(join(sessionDir, `${agent}.jsonl`), { flags: 'a', highWaterMark: COPY_BUFFER_BYTES });
     // Raw copies are per run: runs of one agent (reviews) overlap in time, and a raw stream is
     // only readable whole.
     let rawBase = rawPathOf(sessionDir, this.options.workerId, this.options.attempt, agent);
     mkdirSync(dirname(rawBase), { recursive: true });
     // The same run relaunched after a restart gets its own file (`~2`, `~3`, ...).
     for (let n = 2, base = rawBase; existsSync(`${rawBase}.stdout.log`); n++) rawBase = `${base}~${n}`;
-    const raw = createWriteStream(`${rawBase}.stdout.log`, { flags: 'a' });
+    const raw = createWriteStream(`${rawBase}.stdout.log`, { flags: 'a', highWaterMark: COPY_BUFFER_BYTES });
     const rawErr = createWriteStream(`${rawBase}.stderr.log`, { flags: 'a' });
     for (const stream of [events, raw, rawErr]) {
       stream.on('error', (error) => {

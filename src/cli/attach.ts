@@ -47,7 +47,8 @@ function followPlain(store: NonNullable<ReturnType<typeof openStore>>, sessionId
       store,
       sessionId,
       (entries) => {
-        for (const e of entries) io.stdout.write(plainLine(e));
+        // Statechart transitions are what `orchestrate inspect` and the inspector page are for.
+        for (const e of entries) if (e.type !== 'machine.transition') io.stdout.write(plainLine(e));
         view = applyEntries(view, entries);
         if (view.ended) {
           stop();

@@ -6,7 +6,7 @@ import { isScriptError, loadScript } from '../mock-provider/script.js';
 import { startMockProvider, type MockProvider } from '../mock-provider/server.js';
 import { EXIT, runTask, type RunIo, type RunOptions } from './run.js';
 
-export interface DemoOptions extends Pick<RunOptions, 'workspace' | 'port' | 'dashboard' | 'json' | 'verbose' | 'tui'> {
+export interface DemoOptions extends Pick<RunOptions, 'workspace' | 'port' | 'dashboard' | 'json' | 'verbose' | 'tui' | 'inspect'> {
   agents: 'auto' | 'real' | 'fake';
 }
 
@@ -46,7 +46,7 @@ export async function runDemo(options: DemoOptions, io: RunIo): Promise<number> 
     say(`  task: ${DEMO_TASK}`);
     const code = await runTask(
       DEMO_TASK,
-      { target: demo.target, config: demo.configPath, dashboard: options.dashboard, tui: options.tui, port: options.port, json: options.json, verbose: options.verbose, workspace: options.workspace },
+      { target: demo.target, config: demo.configPath, dashboard: options.dashboard, tui: options.tui, port: options.port, json: options.json, verbose: options.verbose, workspace: options.workspace, inspect: options.inspect },
       io,
     );
     say(`orchestrate demo: files in ${demo.dir}; the repository's history: git -C ${demo.target} log --stat`);

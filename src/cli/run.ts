@@ -15,8 +15,15 @@ import { chooseTier } from '../probe/tiers.js';
 import { resumeSession, startSession, type ResumeError, type SessionHandle, type SessionSummary } from '../runtime/run-session.js';
 import { defaultWorkspace, newSessionId } from '../runtime/workspace.js';
 import { tuiTerminal, type Terminal } from '../tui/terminal.js';
-import { startDashboard, type Dashboard } from './dashboard.js';
 import { openRemote } from './remote.js';
+import type { Dashboard, startDashboard as StartDashboard } from './dashboard.js';
+
+/**
+ * The server (Fastify and its plugins) is loaded when the dashboard starts, after the session
+ * has: imported up front, it delayed the first agent's launch by a third of a second or more.
+ */
+const startDashboard = async (...args: Parameters<typeof StartDashboard>): Promise<Dashboard | undefined> =>
+  (await import('./dashboard.js')).startDashboard(...args);
 
 /** Exit codes, documented in the README. */
 export const EXIT = { completed: 0, failed: 1, usage: 2, escalated: 3, clarification: 4, paused: 5, stopped: 130 } as const;
@@ -38,6 +45,8 @@ export interface RunOptions {
   remote?: boolean;
   /** sqlite://PATH or postgres://... (else ORCHESTRATE_STORE, the config's `store`, the workspace's file). */
   store?: string;
+  /** `--inspect`: statechart inspection records to `<session>/inspect.jsonl`. */
+  inspect?: 'redacted' | 'full' | undefined;
 }
 
 export interface RunIo {
@@ -111,7 +120,7 @@ export async function runTask(task: string, options: RunOptions, io: RunIo): Pro
   try {
     const handle = await startSession(
       { sessionId: newSessionId(), task, target, workspace, config: loaded.config, configSource: loaded.source, tier },
-      { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: noticeTo(options, io), ...leaseTtl(io.env), ...(remote ? { remote } : {}) },
+      { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: noticeTo(options, io), inspect: options.inspect, ...leaseTtl(io.env), ...(remote ? { remote } : {}) },
     );
     const out = options.json ? io.stderr : io.stdout;
     const dashboard = options.dashboard && !('kind' in handle) ? await startDashboard(store, handle, options, out) : undefined;
@@ -124,7 +133,7 @@ export async function runTask(task: string, options: RunOptions, io: RunIo): Pro
 /** `orchestrate resume <session>`: continue a session after a crash or a stop of the orchestrator. */
 export async function runResume(
   sessionId: string,
-  options: Pick<RunOptions, 'workspace' | 'verbose' | 'json' | 'tui' | 'port' | 'host' | 'store' | 'remote'> & { dashboard?: boolean },
+  options: Pick<RunOptions, 'workspace' | 'verbose' | 'json' | 'tui' | 'port' | 'host' | 'store' | 'remote' | 'inspect'> & { dashboard?: boolean },
   io: RunIo,
 ): Promise<number> {
   const store = openStore(workspaceOf(options, io.env), io, { mustExist: true, store: options.store });
@@ -135,7 +144,7 @@ export async function runResume(
     return remote.kind === 'usage' ? EXIT.usage : EXIT.failed;
   }
   try {
-    const handle = await resumeSession(sessionId, { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: noticeTo(options, io), ...leaseTtl(io.env), ...(remote ? { remote } : {}) });
+    const handle = await resumeSession(sessionId, { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: noticeTo(options, io), inspect: options.inspect, ...leaseTtl(io.env), ...(remote ? { remote } : {}) });
     const out = options.json ? io.stderr : io.stdout;
     const dashboard = options.dashboard !== false && !('kind' in handle) ? await startDashboard(store, handle, options, out) : undefined;
     return await drive(handle, store, options, io, dashboard);

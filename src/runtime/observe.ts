@@ -10,6 +10,13 @@ import type { SessionRecorder } from './recorder.js';
 import type { SessionActor } from './run-session.js';
 
 const XSTATE_VERSION = '5';
+/**
+ * A snapshot that only an agent event changed (a worker's last event time, progress, usage) is
+ * saved at most this often; every other change is saved at the end of its turn. A chatty agent
+ * otherwise cost one ~12 KB snapshot write per event-loop turn per session (the workers
+ * benchmark: 50 sessions could not keep up with 100 events/s each).
+ */
+const AGENT_EVENT_SAVE_MS = 250;
 
 export interface SessionObserver {
   inspect(ev: InspectionEvent): void;
@@ -40,8 +47,11 @@ export function observeSession(o: {
   let pending = false;
   let disposed = false;
   let lastTokens = '';
+  let throttled: NodeJS.Timeout | undefined;
   const saveNow = (): void => {
     pending = false;
+    clearTimeout(throttled);
+    throttled = undefined;
     if (disposed) return;
     const snap = actor.getSnapshot();
     try {
@@ -56,8 +66,12 @@ export function observeSession(o: {
       recorder.onFatal?.(error);
     }
   };
-  const scheduleSave = (): void => {
+  const scheduleSave = (byAgentEvent: boolean): void => {
     if (pending || disposed) return;
+    if (byAgentEvent) {
+      throttled ??= setTimeout(saveNow, AGENT_EVENT_SAVE_MS);
+      return;
+    }
     pending = true;
     setImmediate(() => {
       if (pending) saveNow();
@@ -113,10 +127,11 @@ export function observeSession(o: {
     saveNow,
     dispose: () => {
       disposed = true;
+      clearTimeout(throttled);
     },
     inspect(ev) {
       if (disposed) return;
-      if (ev.type === '@xstate.snapshot') scheduleSave();
+      if (ev.type === '@xstate.snapshot') scheduleSave(ev.event.type === 'agent.event');
       if (ev.type !== '@xstate.event') return;
       const e = ev.event as { type: string } & Record<string, unknown>;
       if (e.type === 'worker.recovery') {

@@ -25,6 +25,9 @@ import { MACHINE_VERSION } from './machine-version.js';
 import { describeAgentEvent, describeState } from './narrate.js';
 import { SessionRecorder, type SessionBus } from './recorder.js';
 import { observeSession, type SessionObserver } from './observe.js';
+import { Inspector, changeEntry } from '../inspect/live.js';
+import { logInspection } from '../inspect/jsonl.js';
+import type { RedactMode } from '../inspect/redact.js';
 import { killStaleAgents, startTicks } from './stale-agents.js';
 import { launchTemplates } from './templates.js';
 import { prepareSessionDir } from './workspace.js';
@@ -41,6 +44,8 @@ export interface SessionEnv {
   leaseTtlMs?: number;
   /** `--remote`: agent runs go to the queue for `orchestrate worker`s instead of starting here. */
   remote?: Omit<RemoteRunDeps, 'publish' | 'log' | 'restoring'>;
+  /** `--inspect`: every inspection record to `<session>/inspect.jsonl`, redacted or in full. */
+  inspect?: RedactMode | undefined;
 }
 
 export interface NewSession {
@@ -77,6 +82,8 @@ export interface SessionHandle {
   send(event: SessionEvent): void;
   /** Commands waiting for the user's confirmation (asked by the guard hook). */
   confirmations: SessionConfirmations;
+  /** The live inspection records of every actor (the inspector WebSocket subscribes here). */
+  inspector: Inspector;
   /** Resolves when the session ends or waits for the user (escalated, clarification, paused). */
   settled(): Promise<SessionSummary>;
   /** Stops the actor (agents are stopped), commits what is pending and gives up the lease. */
@@ -263,9 +270,21 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     },
   });
 
+  // Every change of an actor's state goes into the log (the inspector's time travel steps
+  // through them) until the session may write no more (lease lost, log failed).
+  let recordChanges = true;
+  const inspector = new Inspector((c) => {
+    if (recordChanges) recorder.note('machine.transition', changeEntry(c));
+  });
+  const stopInspectLog = env.inspect
+    ? logInspection(inspector, join(sessionDir, 'inspect.jsonl'), env.inspect, (e) => log.error({ err: e }, 'inspect.jsonl could not be written; inspection logging stopped'))
+    : () => Promise.resolve();
   // The actor reports during its own creation, before the observer (which needs the actor) exists.
   const early: { observer?: SessionObserver } = {};
-  const inspect = (ev: InspectionEvent): void => early.observer?.inspect(ev);
+  const inspect = (ev: InspectionEvent): void => {
+    inspector.inspect(ev);
+    early.observer?.inspect(ev);
+  };
   const actor: SessionActor = createActor(machine, {
     inspect,
     ...(snapshot ? { snapshot } : {}),
@@ -288,6 +307,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
           : `orchestrate: the event log could not be written (${why}); stopping the session. Resume it once the store is writable.`,
       );
     }
+    recordChanges = false;
     observer.dispose();
     actor.stop();
   };
@@ -309,6 +329,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
       halted = 'the session lease was taken over by another orchestrator';
       log.error('the session lease was lost to another orchestrator; stopping here without writing anything more');
       notice(`orchestrate: ${halted}; this one stops here without writing anything more.`);
+      recordChanges = false;
       observer.dispose();
       actor.stop();
     }
@@ -354,6 +375,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     actor,
     bus: recorder.bus,
     confirmations,
+    inspector,
     send: (event) => {
       recorder.note('control', { text: event.type, control: event });
       actor.send(event);
@@ -381,6 +403,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
       actor.stop();
       recorder.writer.close();
       store.releaseLease(sessionId, owner);
+      void stopInspectLog();
     },
   };
 }

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
@@ -8,6 +10,7 @@ import { createMetrics } from './metrics.js';
 import type { SessionRegistry } from './registry.js';
 import { registerControlRoutes } from './routes-control.js';
 import { registerReadRoutes } from './routes-api.js';
+import { registerInspectRoutes } from './routes-inspect.js';
 import { registerStreamRoutes, type StreamStats } from './routes-stream.js';
 import { installZodValidation, schemaOf } from './schemas.js';
 import { allowedHosts, installGuards } from './security.js';
@@ -15,6 +18,7 @@ import type { FlowLimits } from './stream.js';
 
 /** The dashboard's own folder: the only files this server ever serves. */
 export const DASHBOARD_DIR = fileURLToPath(new URL('./dashboard/', import.meta.url));
+const ELK_DIR = dirname(createRequire(import.meta.url).resolve('elkjs/lib/elk.bundled.js'));
 
 export interface ServerOptions {
   registry: SessionRegistry;
@@ -65,9 +69,13 @@ export async function buildServer(o: ServerOptions): Promise<BuiltServer> {
   registerReadRoutes(app, o.registry);
   registerStreamRoutes(app, o.registry, limits, stats);
   registerControlRoutes(app, o.registry);
+  registerInspectRoutes(app, o.registry, limits.maxBufferedBytes, stats);
   const metrics = createMetrics(o.registry, stats);
   app.get('/metrics', { schema: schemaOf({ summary: 'Prometheus metrics', tags: ['meta'] }) }, async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
   app.get('/api/openapi.json', { schema: schemaOf({ summary: 'this document', tags: ['meta'] }) }, () => app.swagger());
   app.get('/', { schema: schemaOf({ summary: 'the dashboard', tags: ['meta'] }) }, (_req, reply) => reply.header('cache-control', 'no-store').sendFile('index.html'));
+  app.get('/inspect', { schema: schemaOf({ summary: 'the statechart inspector page', tags: ['meta'] }) }, (_req, reply) => reply.header('cache-control', 'no-store').sendFile('inspect.html'));
+  // The graph layout engine for the inspector's drawings, served from the installed package (no network).
+  app.get('/vendor/elk.js', { schema: schemaOf({ summary: 'elkjs, the layout engine the inspector draws with', tags: ['meta'] }) }, (_req, reply) => reply.header('cache-control', 'max-age=3600').sendFile('elk.bundled.js', ELK_DIR));
   return { app, stats };
 }

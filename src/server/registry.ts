@@ -4,7 +4,7 @@ import type { SessionHandle } from '../runtime/run-session.js';
 import { emptyView, foldEntries, type SessionView } from '../view/session-view.js';
 
 /** What the server needs from a session driven in this process. */
-export type LiveSession = Pick<SessionHandle, 'sessionId' | 'bus' | 'actor' | 'send'> & Partial<Pick<SessionHandle, 'confirmations'>>;
+export type LiveSession = Pick<SessionHandle, 'sessionId' | 'bus' | 'actor' | 'send'> & Partial<Pick<SessionHandle, 'confirmations' | 'inspector'>>;
 
 export type ControlError = { kind: 'unknown_session' | 'not_live' | 'not_accepted'; message: string };
 

@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sessionMachine } from '../machines/session.js';
 import type { SessionRecord } from '../persistence/types.js';
 import type { WorkerView } from '../view/session-view.js';
 import type { SessionRegistry } from './registry.js';
 import { EventsQuery, SessionParams, schemaOf } from './schemas.js';
-import { activeIds, chartOf } from './statechart.js';
+import { CHARTS, activeIds } from '../inspect/charts.js';
 
-const CHART = chartOf(sessionMachine);
+const CHART = CHARTS.session;
 
 type Handler = (id: string, req: FastifyRequest) => unknown;
 

@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import type { SessionRegistry } from './registry.js';
 import { eventOf } from './routes-control.js';
 import { SessionParams, SinceQuery, WsControl, schemaOf } from './schemas.js';
-import { follow, type FlowLimits, type Transport } from './stream.js';
+import { follow, utf8Of, type FlowLimits, type Transport } from './stream.js';
 
 export interface StreamStats {
   connected: number;
@@ -43,6 +43,24 @@ function wsControl(registry: SessionRegistry, id: string, data: Buffer): Record<
   return { type: 'control.result', accepted: true, sessionId: id, event: event.type, state: result.state };
 }
 
+/**
+ * Holds a socket's writes until the end of the current turn: the event writer publishes a whole
+ * committed batch in one turn, and without this every envelope to every client is its own
+ * write system call (the pipeline benchmark spent 40% of its CPU in writev).
+ */
+export function corkPerTurn(stream: { cork(): void; uncork(): void; destroyed?: boolean }): () => void {
+  let corked = false;
+  return () => {
+    if (corked || stream.destroyed) return;
+    corked = true;
+    stream.cork();
+    process.nextTick(() => {
+      corked = false;
+      stream.uncork();
+    });
+  };
+}
+
 export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegistry, limits: FlowLimits, stats: StreamStats): void {
   const dropped = (reason: string): void => {
     stats.dropped += 1;
@@ -56,9 +74,13 @@ export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegi
       socket.close(4404, id.message.slice(0, 120));
       return;
     }
+    const cork = corkPerTurn(req.raw.socket);
     const client: Transport = {
       buffered: () => socket.bufferedAmount,
-      send: (e) => socket.send(JSON.stringify(e)),
+      send: (m) => {
+        cork();
+        socket.send(utf8Of(m), { binary: false });
+      },
       drop: (reason) => {
         dropped(reason);
         // 1013 "try again later"; a client that reads nothing never completes the close handshake.
@@ -86,9 +108,13 @@ export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegi
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write('retry: 2000\n\n');
+    const cork = corkPerTurn(res);
     const client: Transport = {
       buffered: () => res.writableLength,
-      send: (e) => res.write(`id: ${e.seq}\ndata: ${JSON.stringify(e)}\n\n`),
+      send: (m) => {
+        cork();
+        res.write(`id: ${m.seq}\ndata: ${m.json}\n\n`);
+      },
       drop: (reason) => {
         dropped(reason);
         res.end(`event: dropped\ndata: ${JSON.stringify({ reason })}\n\n`);

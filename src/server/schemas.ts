@@ -74,3 +74,9 @@ export function installZodValidation(app: FastifyInstance): void {
     };
   });
 }
+export const InspectQuery = z.strictObject({
+  since: z.coerce.number().int().nonnegative().optional(),
+  /** Events in full (still without secrets); redacted unless asked. */
+  mode: z.enum(['redacted', 'full']).default('redacted'),
+});
+export type InspectQuery = z.infer<typeof InspectQuery>;

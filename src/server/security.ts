@@ -61,10 +61,12 @@ export function installGuards(app: FastifyInstance, o: { token: string; port: ()
     const path = req.url.split('?')[0] ?? '';
     if (path === '/health') return undefined;
     const query = req.query as Record<string, unknown> | undefined;
-    if (path === '/' && typeof query?.token === 'string' && same(query.token, o.token)) {
+    if ((path === '/' || path === '/inspect') && typeof query?.token === 'string' && same(query.token, o.token)) {
       // The token leaves the address bar (and the history) for a cookie scripts cannot read.
       reply.setCookie(cookie, o.token, { httpOnly: true, sameSite: 'strict', path: '/' });
-      return reply.redirect('/', 303);
+      const rest = new URLSearchParams(req.url.slice(path.length + 1));
+      rest.delete('token');
+      return reply.redirect(rest.size > 0 ? `${path}?${rest.toString()}` : path, 303);
     }
     const token = presented(req, cookie);
     if (token === undefined) return reject(reply, 401, 'token_required', 'this server needs its access token: open the dashboard URL printed at start, or send "Authorization: Bearer <token>"');

@@ -26,11 +26,34 @@ export const envelopeOf = (e: LogEntry): Envelope => ({
   ...(e.usage ? { usage: e.usage } : {}),
 });
 
+/** An envelope ready to send: its JSON, and the same as UTF-8 bytes once a WebSocket needed them. */
+export interface Encoded {
+  seq: number;
+  json: string;
+  utf8: Buffer | undefined;
+}
+
+/**
+ * An entry's envelope encoded once however many clients get it: every cursor is offered the
+ * same committed entry object from the bus (10 clients stringified and UTF-8-encoded it 10 times).
+ */
+const encodings = new WeakMap<LogEntry, Encoded>();
+export function encode(e: LogEntry): Encoded {
+  let m = encodings.get(e);
+  if (m === undefined) {
+    m = { seq: e.seq, json: JSON.stringify(envelopeOf(e)), utf8: undefined };
+    encodings.set(e, m);
+  }
+  return m;
+}
+
+export const utf8Of = (m: Encoded): Buffer => (m.utf8 ??= Buffer.from(m.json, 'utf8'));
+
 /** A connected client, whatever the protocol. */
 export interface Transport {
   /** Bytes accepted but not yet handed to the kernel. */
   buffered(): number;
-  send(envelope: Envelope): void;
+  send(envelope: Encoded): void;
   drop(reason: string): void;
 }
 
@@ -91,7 +114,7 @@ export class Cursor {
   }
 
   private deliver(entry: LogEntry): void {
-    this.client.send(envelopeOf(entry));
+    this.client.send(encode(entry));
     this.last = entry.seq;
   }
 

@@ -189,7 +189,8 @@ export function applyEntries(view: SessionView, entries: readonly LogEntry[]): S
     if (e.agent === 'orchestrate') applyRecord(d, e);
     else applyAgent(d, e);
   }
-  const kept = applied.slice(-view.logCapacity).map(toLogLine);
+  // Statechart transitions are for the inspector (orchestrate inspect, /inspect), not the log pane.
+  const kept = applied.filter((e) => e.type !== 'machine.transition').slice(-view.logCapacity).map(toLogLine);
   const log = kept.length >= view.logCapacity ? kept : [...view.log.slice(-(view.logCapacity - kept.length)), ...kept];
   const { index: _index, ...rest } = d;
   return { ...rest, lastSeq, log };

@@ -1,14 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/persistence/sqlite/store.js';
 import { applyEntries, initialView } from '../../src/view/index.js';
-import { happyRules, ROOT, runCli, sessionFixture, verdict } from '../helpers/session-fixture.js';
+import { happyRules, runCli, sessionFixture, verdict } from '../helpers/session-fixture.js';
 
 describe('orchestrate attach (no terminal) and the session view of a real run', () => {
-  beforeAll(() => {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
-  }, 120_000);
 
   it('prints a finished session as plain lines and exits 0; the view rebuilt from its log matches the run', async () => {
     const f = sessionFixture([{ match: { kind: 'review', cli: 'gemini', promptIncludes: 'architect' }, times: 1, respond: verdict('concern', 'naming') }, ...happyRules()]);

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/persistence/sqlite/store.js';
 import { tempDir } from '../helpers/fake-agents.js';
-import { ROOT, runCli } from '../helpers/session-fixture.js';
+import { runCli } from '../helpers/session-fixture.js';
 
 interface Summary {
   sessionId: string;
@@ -21,9 +20,6 @@ const demoEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
 });
 
 describe('orchestrate demo', () => {
-  beforeAll(() => {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
-  }, 120_000);
 
   it('runs unattended to completion on the fakes: plan, recovery, one concern, final approval', async () => {
     const workspace = tempDir('orch-demo-ws-');

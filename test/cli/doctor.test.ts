@@ -1,11 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ROOT, sessionFixture } from '../helpers/session-fixture.js';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { CLI, sessionFixture } from '../helpers/session-fixture.js';
 
 describe('orchestrate doctor', () => {
-  beforeAll(() => {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
-  }, 120_000);
 
   it('shows each agent with its version and the tier, as a table and as JSON', () => {
     const f = sessionFixture([]);

@@ -1,14 +1,11 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/fake-agents.js';
-import { CLI, ROOT, runCli } from '../helpers/session-fixture.js';
+import { CLI, runCli } from '../helpers/session-fixture.js';
 
 describe('orchestrate mock-provider', () => {
-  beforeAll(() => {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
-  }, 120_000);
 
   it('serves a YAML script on 127.0.0.1, prints how to point each CLI at it, logs requests, and stops on SIGTERM', async () => {
     const dir = tempDir('mock-cli-');

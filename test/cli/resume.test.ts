@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readLaunches } from '../helpers/fake-agents.js';
-import { happyRules, ROOT, runCli, sessionFixture, type Fixture } from '../helpers/session-fixture.js';
+import { happyRules, runCli, sessionFixture, type Fixture } from '../helpers/session-fixture.js';
 import { readLog, startOrchestrator, waitUntil } from '../runtime/crash-helpers.js';
 
 const args = (f: Fixture): string[] => ['Add a greeting', '--target', f.target, '--workspace', f.workspace, '--no-dashboard', '--json'];
@@ -34,9 +34,6 @@ async function liveSession(f: Fixture) {
 }
 
 describe('orchestrate resume and sessions', () => {
-  beforeAll(() => {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
-  }, 120_000);
 
   it('lists sessions with status, tier, agents and tokens', async () => {
     const f = sessionFixture(happyRules());

@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readLaunches } from '../helpers/fake-agents.js';
 import { happyRules, PLAN, ROOT, runCli, sessionFixture, verdict, type Fixture, type Rule } from '../helpers/session-fixture.js';
 
@@ -31,9 +30,6 @@ async function run(f: Fixture, ...extra: string[]): Promise<{ code: number | nul
 const planReview = (v: Parameters<typeof verdict>[0], reviewer: string): Rule => ({ match: { kind: 'review', cli: reviewer, promptIncludes: 'architect' }, respond: verdict(v) });
 
 describe('orchestrate "task" with fake agents (real processes)', () => {
-  beforeAll(() => {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
-  }, 120_000);
 
   it('plans, implements each task, reviews milestones, passes the final review and exits 0', async () => {
     const f = sessionFixture(happyRules());
@@ -100,9 +96,6 @@ describe('orchestrate "task" with fake agents (real processes)', () => {
 });
 
 describe('recovery scenarios end to end (fake agents printing the real error strings)', () => {
-  beforeAll(() => {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
-  }, 120_000);
 
   it('Gemini path outside the workspace → relaunched with --include-directories → completes', async () => {
     const f = sessionFixture([

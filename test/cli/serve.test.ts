@@ -1,8 +1,8 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { happyRules, ROOT, CLI, sessionFixture, type Fixture } from '../helpers/session-fixture.js';
+import { happyRules, CLI, sessionFixture, type Fixture } from '../helpers/session-fixture.js';
 import { slowRules } from '../server/server-helpers.js';
 
 /** Starts the CLI and resolves with the dashboard URL once printed (and the process, to stop it). */
@@ -28,7 +28,6 @@ describe('orchestrate with the dashboard, and orchestrate serve (real processes)
   let takenPort = 0;
 
   beforeAll(async () => {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
     f = sessionFixture(happyRules());
     taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));

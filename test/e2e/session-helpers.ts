@@ -102,7 +102,6 @@ export function useRealSessions(): { start: typeof realSession } {
   let current: RealSession | undefined;
   beforeAll(() => {
     assertLoopbackOnly();
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
   }, 180_000);
   afterEach(async () => {
     await current?.mock.close();

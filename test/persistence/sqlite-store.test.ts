@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { EventWriter } from '../../src/persistence/event-writer.js';
 import { integrityCheck, openDb, StoreError } from '../../src/persistence/sqlite/db.js';
 import { SqliteStore } from '../../src/persistence/sqlite/store.js';
-import type { LogEntry } from '../../src/persistence/types.js';
+import type { LogEntry, LogEntryInput } from '../../src/persistence/types.js';
 import { tempDir } from '../helpers/fake-agents.js';
 import { entry, session, storeContract, ts } from './store-contract.js';
 
@@ -72,5 +72,50 @@ describe('EventWriter', () => {
     writer.append(entry('missing', 'x'));
     await new Promise((r) => setImmediate(r));
     expect(errors).toEqual([['Error: unknown session missing', 1]]);
+  });
+});
+
+describe('SqliteStore lookups a resume makes', () => {
+  const spawned = (sessionId: string, workerId: string, attempt: number, pid: number): LogEntryInput => ({
+    sessionId,
+    type: 'process.spawned',
+    agent: 'orchestrate',
+    workerId: 'session',
+    attempt: 0,
+    timestamp: ts,
+    payload: { text: `${workerId} spawned`, pid, workerId, agent: 'claude', attempt },
+  });
+  const started = (sessionId: string, workerId: string, attempt: number, id: string): LogEntryInput => ({
+    ...entry(sessionId, 'started'),
+    type: 'status',
+    workerId,
+    attempt,
+    payload: { kind: 'run.started', text: 'started', agentSessionId: id },
+  });
+
+  it("finds a run's conversation after its newest launch, and other runs' do not count", () => {
+    const store = open();
+    store.create(session('a'));
+    store.append([spawned('a', 'implementer', 1, 10), started('a', 'implementer', 1, 'first'), entry('a', 'work')]);
+    store.append([spawned('a', 'architect', 1, 11), started('a', 'architect', 1, 'other run')]);
+    // Relaunched after a restart: the CLI reports the conversation again (possibly a new id).
+    store.append([spawned('a', 'implementer', 1, 12), entry('a', 'more'), started('a', 'implementer', 1, 'second'), entry('a', 'even more')]);
+    expect(store.agentSessionIdOf('a', 'implementer', 1, 'claude')).toBe('second');
+    expect(store.agentSessionIdOf('a', 'architect', 1, 'claude')).toBe('other run');
+    expect(store.agentSessionIdOf('a', 'implementer', 2, 'claude')).toBeUndefined();
+    // A launch that died before naming its conversation: the previous launch's one is continued.
+    store.append([spawned('a', 'implementer', 1, 13)]);
+    expect(store.agentSessionIdOf('a', 'implementer', 1, 'claude')).toBe('second');
+  });
+
+  it('finds a conversation in a log without launch records, and entries by type in seq order', () => {
+    const store = open();
+    store.create(session('a'));
+    store.append([started('a', 'implementer', 1, 'only'), entry('a', 'x'), spawned('a', 'architect', 1, 5), entry('a', 'y'), spawned('a', 'architect', 2, 6)]);
+    expect(store.agentSessionIdOf('a', 'implementer', 1, 'claude')).toBe('only');
+    expect(store.ofType('a', 'process.spawned').map((e) => [e.seq, e.payload.pid])).toEqual([
+      [3, 5],
+      [5, 6],
+    ]);
   });
 });

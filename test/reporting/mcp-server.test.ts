@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,8 +47,6 @@ function readLog(path: string): Record<string, unknown>[] {
 
 describe('reporting MCP server over stdio (built)', () => {
   beforeAll(() => {
-    // `npm test` builds first; building here too keeps `vitest` alone honest.
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
     dir = mkdtempSync(join(tmpdir(), 'orchestrate-mcp-'));
   }, 120_000);
 

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readLaunches } from '../helpers/fake-agents.js';
-import { happyRules, ROOT, runCli, sessionFixture, type Fixture, type Rule } from '../helpers/session-fixture.js';
+import { happyRules, runCli, sessionFixture, type Fixture, type Rule } from '../helpers/session-fixture.js';
 import { missingReadLines, readLog, startOrchestrator, waitUntil, type Row } from './crash-helpers.js';
 
 /** A session with something at every stage: a recovery while planning, streams, milestones, reviews. */
@@ -87,7 +86,6 @@ describe('crash and resume: SIGKILL at many points of a session', () => {
   let points: number[] = [];
 
   beforeAll(async () => {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
     const rows = await reference();
     const n = rows.length;
     const at = (pred: (r: Row) => boolean): number[] => rows.filter(pred).map((r) => r.seq);

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -191,9 +191,6 @@ describe('globLiteralPrefix', () => {
 });
 
 describe('orchestrate guard (built CLI)', () => {
-  beforeAll(() => {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: repo, stdio: 'ignore' });
-  }, 120_000);
 
   const guard = (input: unknown, ...args: string[]) =>
     spawnSync(process.execPath, [cli, 'guard', ...args], {

@@ -2,16 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgStore } from '../../src/persistence/postgres/store.js';
 import type { Store } from '../../src/persistence/types.js';
 import { SessionRegistry } from '../../src/server/registry.js';
-import { follow, type Envelope, type Transport } from '../../src/server/stream.js';
+import { follow, type Transport } from '../../src/server/stream.js';
 import { PG_SKIP_REASON, PgCluster, pgBin } from '../helpers/postgres.js';
 import { entry, session } from '../persistence/store-contract.js';
 
 const available = pgBin() !== undefined;
 if (!available) process.stderr.write(`${PG_SKIP_REASON}\n`);
 
-function client(): Transport & { got: Envelope[] } {
-  const got: Envelope[] = [];
-  return { got, buffered: () => 0, send: (e) => got.push(e), drop: (reason) => got.push({ seq: -1, type: reason } as Envelope) };
+function client(): Transport & { got: { seq: number }[] } {
+  const got: { seq: number }[] = [];
+  return { got, buffered: () => 0, send: (e) => got.push({ seq: e.seq }), drop: () => got.push({ seq: -1 }) };
 }
 
 async function until(check: () => boolean, ms: number): Promise<number> {

@@ -2,8 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, happyRules, ROOT, sessionFixture, verdict, type Fixture, type Rule } from '../helpers/session-fixture.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, happyRules, sessionFixture, verdict, type Fixture, type Rule } from '../helpers/session-fixture.js';
 import { Tmux } from '../helpers/tmux.js';
 
 /** What the store says: the session's status and its control records. */
@@ -51,6 +51,18 @@ const run = (f: Fixture, env: NodeJS.ProcessEnv = {}, ...extra: string[]): Tmux 
 
 const slow = (rules: Rule[], delayMs: number): Rule[] => rules.map((r) => ({ ...r, respond: { ...r.respond, delayMs } }));
 
+/** Presses q until the UI has gone (a key typed while a loaded machine starts the UI can be missed). */
+async function quit(t: Tmux, says: string): Promise<string> {
+  for (let i = 0; ; i++) {
+    t.keys('q');
+    try {
+      return await t.waitFor((s) => s.includes(says), 3000);
+    } catch (error) {
+      if (i === 9) throw error;
+    }
+  }
+}
+
 const hasTmux = ((): boolean => {
   try {
     execFileSync('tmux', ['-V'], { stdio: 'ignore' });
@@ -61,9 +73,6 @@ const hasTmux = ((): boolean => {
 })();
 
 describe.skipIf(!hasTmux)('orchestrate in a real terminal (tmux, fake agents)', () => {
-  beforeAll(() => {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
-  }, 120_000);
   afterEach(() => {
     for (const t of terms.splice(0)) t.kill();
   });
@@ -144,6 +153,30 @@ describe.skipIf(!hasTmux)('orchestrate in a real terminal (tmux, fake agents)', 
     again.keys('q');
     expect(await again.exitCode()).toBe(0);
   }, 150_000);
+
+  it('quitting with --detach leaves the session running to its end; with a dashboard, the escalation is answered there', async () => {
+    const detached = sessionFixture(slow(happyRules(), 150));
+    const d = run(detached, {}, '--detach');
+    await d.waitFor((s) => /implementer\(claude\)\s+running/.test(s));
+    // No "stop it and quit?": the session goes on in this process to its end.
+    await quit(d, 'the terminal UI closed; the session goes on in this process');
+    expect(await d.exitCode(90_000)).toBe(0);
+    expect(stored(detached)).toMatchObject({ status: 'completed', controls: [] });
+
+    const f = sessionFixture(slow([{ match: { kind: 'review', cli: 'codex', promptIncludes: 'architect' }, times: 1, respond: verdict('blocker', 'unsafe plan') }, ...happyRules()], 150));
+    const t = orchestrate(f, ['Add a greeting', '--target', f.target, '--workspace', f.workspace, '--port', '0']);
+    // The escalation is on the screen; q leaves it to the dashboard instead of asking to stop.
+    await t.waitFor((s) => s.includes('ESCALATED'));
+    const after = await quit(t, 'steered on the dashboard');
+    const url = /steered on the dashboard: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(after.replace(/\n/g, ''))?.[1];
+    expect(url).toBeDefined();
+    expect(stored(f).status).toBe('escalated');
+    const { origin, searchParams } = new URL(url ?? '');
+    const res = await fetch(`${origin}/api/control/approve`, { method: 'POST', headers: { authorization: `Bearer ${searchParams.get('token') ?? ''}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(202);
+    expect(await t.exitCode(90_000)).toBe(0);
+    expect(stored(f)).toMatchObject({ status: 'completed', controls: ['user.approve'] });
+  }, 180_000);
 
   it('--no-tui prints plain lines in a terminal; NO_COLOR draws the UI without colour', async () => {
     const plain = sessionFixture(happyRules());

@@ -126,8 +126,27 @@ export class SqliteStore implements Store {
     return rows.map(toEntry);
   }
 
-  /** The CLI conversation a worker run had started, to continue it after a restart. */
+  /**
+   * The CLI conversation a worker run had started, to continue it after a restart. A CLI names
+   * its conversation in its first lines, so it is looked for after each recorded launch of the
+   * run (`process.spawned`, found by the type index), newest first, rather than by scanning the
+   * whole log backwards (0.9 s for a run with 1M events, on every resume). Logs without launch
+   * records are scanned as before.
+   */
   agentSessionIdOf(sessionId: string, workerId: string, attempt: number, agent: string): string | undefined {
+    const launches = this.db
+      .prepare<[string, string, number, string], { seq: number }>(
+        "SELECT seq FROM events INDEXED BY events_by_type WHERE session_id = ? AND type = 'process.spawned' AND json_extract(payload, '$.workerId') = ? AND json_extract(payload, '$.attempt') = ? AND json_extract(payload, '$.agent') = ? ORDER BY seq DESC",
+      )
+      .all(sessionId, workerId, attempt, agent);
+    const after = this.db.prepare<[string, number, string, number, string], { id: string | null }>(
+      "SELECT json_extract(payload, '$.agentSessionId') AS id FROM events WHERE session_id = ? AND seq > ? AND worker_id = ? AND attempt = ? AND agent = ? AND json_extract(payload, '$.agentSessionId') IS NOT NULL ORDER BY seq LIMIT 1",
+    );
+    for (const { seq } of launches) {
+      const id = after.get(sessionId, seq, workerId, attempt, agent)?.id;
+      if (id) return id;
+    }
+    if (launches.length > 0) return undefined;
     const row = this.db
       .prepare<[string, string, number, string], { id: string | null }>(
         "SELECT json_extract(payload, '$.agentSessionId') AS id FROM events WHERE session_id = ? AND worker_id = ? AND attempt = ? AND agent = ? AND json_extract(payload, '$.agentSessionId') IS NOT NULL ORDER BY seq DESC LIMIT 1",
@@ -136,8 +155,9 @@ export class SqliteStore implements Store {
     return row?.id ?? undefined;
   }
 
+  /** By the type index: without INDEXED BY, SQLite walks the primary key for the ORDER BY (0.2 s per call at 1M events). */
   ofType(sessionId: string, type: string): LogEntry[] {
-    return this.db.prepare<[string, string], EventRow>('SELECT * FROM events WHERE session_id = ? AND type = ? ORDER BY seq').all(sessionId, type).map(toEntry);
+    return this.db.prepare<[string, string], EventRow>('SELECT * FROM events INDEXED BY events_by_type WHERE session_id = ? AND type = ? ORDER BY seq').all(sessionId, type).map(toEntry);
   }
 
   lastSeq(sessionId: string): number {

@@ -62,6 +62,8 @@ function matches(e) {
   const agent = $('#filter-agent').value;
   const type = $('#filter-type').value;
   const text = $('#filter-text').value.trim().toLowerCase();
+  // Statechart transitions belong to the inspector page; the log shows them only when asked by type.
+  if (!type && e.type === 'machine.transition') return false;
   return (!agent || e.agent === agent) && (!type || e.type === type) && (!text || JSON.stringify(e.payload).toLowerCase().includes(text) || e.workerId.includes(text));
 }
 

@@ -1,6 +1,6 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildCommand, GUARDED_TOOLS } from '../../../src/agents/claude/command.js';
 import { shellQuote } from '../../../src/agents/common/shell-quote.js';
 import type { LaunchRequest } from '../../../src/agents/types.js';
@@ -19,9 +19,6 @@ function settingsOf(request: LaunchRequest): HookSettings {
 }
 
 describe('the guard as Claude Code PreToolUse hook', () => {
-  beforeAll(() => {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
-  }, 120_000);
 
   const target = tempDir("orch guard's target ");
   const request: LaunchRequest = {

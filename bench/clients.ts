@@ -1,0 +1,73 @@
+// The dashboard's side of the benchmark, in its own process so that the clients' work is not
+// counted as the orchestrator's: N WebSocket clients on one session's stream. Each checks that
+// it gets every entry once and in order (seq N+1 after N), and notes when the marker entry (the
+// agent's exit) arrived and, for lines written by the fake agent in steady mode, how long after
+// the write each one arrived. Messages are inspected as text, not parsed: a benchmark client
+// must cost as little as possible.
+import WebSocket from 'ws';
+import { spread, wallMs, type Spread } from './lib/stats.js';
+
+export interface ClientsStart {
+  type: 'start';
+  url: string;
+  token: string;
+  clients: number;
+}
+
+export interface ClientResult {
+  received: number;
+  /** Entries that were not exactly the next seq (must be 0). */
+  outOfOrder: number;
+  markerSeq: number;
+  markerAt: number;
+}
+
+export type ClientsMessage = { type: 'ready' } | { type: 'done'; clients: ClientResult[]; latency: Spread } | { type: 'failed'; message: string };
+
+const MARKER = '"kind":"process.exited"';
+const STAMP = 'bench t=';
+
+function reply(m: ClientsMessage): void {
+  process.send?.(m);
+}
+
+function run(start: ClientsStart): void {
+  const latencies: number[] = [];
+  const results: ClientResult[] = [];
+  let open = 0;
+  let finished = 0;
+  for (let i = 0; i < start.clients; i++) {
+    const ws = new WebSocket(start.url, { headers: { authorization: `Bearer ${start.token}` } });
+    const result: ClientResult = { received: 0, outOfOrder: 0, markerSeq: 0, markerAt: 0 };
+    results.push(result);
+    let last = 0;
+    ws.on('open', () => {
+      open += 1;
+      if (open === start.clients) reply({ type: 'ready' });
+    });
+    ws.on('message', (data: Buffer) => {
+      const at = wallMs();
+      const text = data.toString('utf8');
+      const seq = Number(/^\{"seq":(\d+)/.exec(text)?.[1] ?? -1);
+      if (seq !== last + 1) result.outOfOrder += 1;
+      last = seq;
+      result.received += 1;
+      const stamp = text.indexOf(STAMP);
+      if (stamp >= 0) latencies.push(at - Number.parseFloat(text.slice(stamp + STAMP.length, stamp + STAMP.length + 20)));
+      if (result.markerSeq === 0 && text.includes(MARKER)) {
+        result.markerSeq = seq;
+        result.markerAt = at;
+        finished += 1;
+        if (finished === start.clients) reply({ type: 'done', clients: results, latency: spread(latencies) });
+      }
+    });
+    ws.on('error', (error) => reply({ type: 'failed', message: `client ${i}: ${error.message}` }));
+    ws.on('close', (code, reason) => {
+      if (result.markerSeq === 0) reply({ type: 'failed', message: `client ${i} closed before the end: ${code} ${reason.toString()}` });
+    });
+  }
+}
+
+process.on('message', (m: ClientsStart) => {
+  if (m.type === 'start') run(m);
+});
