@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_SKIP_REASON, PgCluster, pgBin } from '../helpers/postgres.js';
 import { TcpPartition } from '../helpers/tcp-partition.js';
-import { happyRules, ROOT, runCli, sessionFixture, type Rule } from '../helpers/session-fixture.js';
+import { happyRules, runCli, sessionFixture, type Rule } from '../helpers/session-fixture.js';
 import { startOrchestrator, waitUntil } from '../runtime/crash-helpers.js';
 import { checkLog, remoteEnv, sessionArgs, snapshotOf, startWorker, stopAll, type Proc } from './remote-helpers.js';
 
@@ -52,8 +51,6 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
   let cluster: PgCluster;
   const procs: Proc[] = [];
   beforeAll(async () => {
-    // CI has just built dist/ (npm test); elsewhere the CLI under test is built from the sources.
-    if (process.env.CI !== 'true') execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
     cluster = await PgCluster.create();
   }, 120_000);
   afterAll(async () => {

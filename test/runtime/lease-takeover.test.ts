@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_SKIP_REASON, PgCluster, pgBin } from '../helpers/postgres.js';
-import { happyRules, ROOT, runCli, sessionFixture } from '../helpers/session-fixture.js';
+import { happyRules, runCli, sessionFixture } from '../helpers/session-fixture.js';
 import { snapshotOf } from '../remote/remote-helpers.js';
 import { startOrchestrator, waitUntil } from './crash-helpers.js';
 
@@ -13,7 +12,6 @@ if (!available) process.stderr.write(`${PG_SKIP_REASON}\n`);
 describe.skipIf(!available)('the session lease across hosts (PostgreSQL)', () => {
   let cluster: PgCluster;
   beforeAll(async () => {
-    if (process.env.CI !== 'true') execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
     cluster = await PgCluster.create();
   }, 120_000);
   afterAll(() => cluster?.destroy());
