@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
 import { loadConfig } from '../config/load.js';
 import type { SessionEvent } from '../machines/session.js';
 import { openStoreAt, storeSpec } from '../persistence/open.js';
@@ -12,6 +11,7 @@ import type { Store } from '../persistence/types.js';
 import { probeAgents } from '../probe/probe.js';
 import { renderDoctor } from '../probe/render.js';
 import { chooseTier } from '../probe/tiers.js';
+import { leaseTtlFromEnv } from '../runtime/lease.js';
 import { resumeSession, startSession, type ResumeError, type SessionHandle, type SessionSummary } from '../runtime/run-session.js';
 import { defaultWorkspace, newSessionId } from '../runtime/workspace.js';
 import { tuiTerminal, type Terminal } from '../tui/terminal.js';
@@ -79,11 +79,7 @@ export function openStore(
   return store;
 }
 
-/** ORCHESTRATE_LEASE_TTL_MS: how long a session's lease lasts unrenewed (tests shorten it). */
-const leaseTtl = (env: NodeJS.ProcessEnv): { leaseTtlMs?: number } => {
-  const parsed = z.coerce.number().int().min(1_000).max(600_000).safeParse(env.ORCHESTRATE_LEASE_TTL_MS);
-  return env.ORCHESTRATE_LEASE_TTL_MS && parsed.success ? { leaseTtlMs: parsed.data } : {};
-};
+const leaseTtl = (env: NodeJS.ProcessEnv): { leaseTtlMs: number } => ({ leaseTtlMs: leaseTtlFromEnv(env) });
 
 const cliEntry = (): string => fileURLToPath(new URL('../cli.js', import.meta.url));
 const logLevel = (options: { verbose?: boolean | undefined }, env: NodeJS.ProcessEnv): string =>

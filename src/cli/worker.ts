@@ -7,6 +7,7 @@ import { StoreError } from '../persistence/store-error.js';
 import { LOG_LEVELS } from '../runtime/logger.js';
 import { RunQueue } from '../remote/queue.js';
 import { runWorker } from '../remote/worker.js';
+import { leaseTtlFromEnv } from '../runtime/lease.js';
 import { EXIT, type RunIo } from './run.js';
 
 export interface WorkerCliOptions {
@@ -50,7 +51,6 @@ export async function runWorkerCli(options: WorkerCliOptions, io: RunIo): Promis
     store.close();
     return EXIT.failed;
   }
-  const ttl = z.coerce.number().int().min(1_000).max(600_000).safeParse(io.env.ORCHESTRATE_LEASE_TTL_MS);
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
@@ -58,7 +58,7 @@ export async function runWorkerCli(options: WorkerCliOptions, io: RunIo): Promis
   io.stdout.write(`worker on ${store.path}: agents ${agents.data.join(', ')}, up to ${options.concurrency} at once (Ctrl-C stops)\n`);
   try {
     await runWorker(
-      { store, queue, agents: agents.data, concurrency: options.concurrency, leaseTtlMs: io.env.ORCHESTRATE_LEASE_TTL_MS && ttl.success ? ttl.data : 15_000, log, notice: (line) => io.stdout.write(`${line}\n`) },
+      { store, queue, agents: agents.data, concurrency: options.concurrency, leaseTtlMs: leaseTtlFromEnv(io.env), log, notice: (line) => io.stdout.write(`${line}\n`) },
       stop.signal,
     );
   } finally {

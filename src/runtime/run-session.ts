@@ -1,9 +1,7 @@
 import { chooseSandbox } from '../safety/sandbox.js';
 import { createRemoteAgentProcess, remoteGroupExit, type RemoteRunDeps } from '../remote/remote-agent-process.js';
 import { SessionConfirmations } from './confirmations.js';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { createActor, waitFor, type ActorRefFrom, type InspectionEvent, type Snapshot } from 'xstate';
 import { createAgentProcess } from '../actors/agent-process.js';
 import { resourceMonitor } from '../actors/resource-monitor.js';
@@ -28,6 +26,7 @@ import { observeSession, type SessionObserver } from './observe.js';
 import { Inspector, changeEntry } from '../inspect/live.js';
 import { logInspection } from '../inspect/jsonl.js';
 import type { RedactMode } from '../inspect/redact.js';
+import { holderIsDead, LEASE_TTL_MS, leaseOwner } from './lease.js';
 import { killStaleAgents, startTicks } from './stale-agents.js';
 import { launchTemplates } from './templates.js';
 import { prepareSessionDir } from './workspace.js';
@@ -93,7 +92,6 @@ export interface SessionHandle {
 export type ResumeError = { kind: 'unknown' | 'finished' | 'leased' | 'incompatible' | 'no_snapshot' | 'sandbox'; message: string };
 
 const WAITING = ['escalated', 'awaitingClarification', 'paused'];
-const LEASE_TTL_MS = 15_000;
 
 export function settingsFromConfig(config: OrchestrateConfig): SessionSettings {
   return {
@@ -107,19 +105,6 @@ export function settingsFromConfig(config: OrchestrateConfig): SessionSettings {
     limits: config.limits,
   };
 }
-
-/**
- * Owners are `host:pid:startTicks:nonce`; a holder is dead when it is on this host and that pid
- * is gone or is now another process (different start time).
- */
-function holderIsDead(owner: string): boolean {
-  const [host, pidText, ticks] = owner.split(':');
-  const pid = Number(pidText);
-  if (host !== hostname() || !Number.isInteger(pid) || !ticks) return false;
-  return startTicks(pid) !== ticks;
-}
-
-const leaseOwner = (): string => `${hostname()}:${process.pid}:${startTicks(process.pid) ?? '0'}:${randomBytes(3).toString('hex')}`;
 
 /** Starts a new session: a store row, a lease, the root actor. */
 export async function startSession(s: NewSession, env: SessionEnv): Promise<SessionHandle | ResumeError> {

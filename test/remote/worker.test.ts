@@ -45,6 +45,29 @@ async function followOneSession(serve: Proc): Promise<string[]> {
   return states;
 }
 
+/** A run of the (only) session was taken over: its epoch went past the first. */
+const takenOver = (url: string): boolean => {
+  const s = snapshotOf(url);
+  return s.runs(s.sessions[0]?.id ?? '').some((r) => r.epoch >= 2);
+};
+
+/**
+ * The log after a takeover: gap-free, no duplicates, not one entry of the first epoch after the
+ * successor's first, and nothing of what the fenced-off run wrote late. Returns the taken run.
+ */
+function expectFenced(url: string, lateText: string) {
+  const store = snapshotOf(url);
+  const id = store.sessions[0]?.id ?? '';
+  const log = store.log(id);
+  expect(checkLog(log)).toEqual({ gapFree: true, duplicates: [] });
+  const taken = store.runs(id).find((run) => run.epoch === 2);
+  const ofRun = log.filter((e) => e.key?.startsWith(`${taken?.runId ?? '?'}#`));
+  const firstNew = ofRun.find((e) => e.key?.includes('#2:'))?.seq ?? Infinity;
+  expect(ofRun.filter((e) => e.key?.includes('#1:') && e.seq > firstNew)).toEqual([]);
+  expect(log.some((e) => e.payload.text.includes(lateText))).toBe(false);
+  return taken;
+}
+
 const slow = (ms: number): Rule[] => happyRules().map((r) => ({ ...r, respond: { delayMs: ms, ...r.respond } }));
 
 describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreSQL queue', () => {
@@ -137,12 +160,7 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
     const successor = startWorker(env);
     procs.push(successor);
     // Wait until the run was taken over (epoch 2), and past the paused run's own end.
-    expect(
-      await waitUntil(() => {
-        const s = snapshotOf(url);
-        return s.runs(s.sessions[0]?.id ?? '').some((r) => r.epoch >= 2);
-      }, 60_000),
-    ).toBe(true);
+    expect(await waitUntil(() => takenOver(url), 60_000)).toBe(true);
     await new Promise((r) => setTimeout(r, 3_000));
     paused.child.kill('SIGCONT');
     const r = await session;
@@ -150,19 +168,7 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
     await stopAll([paused, successor]);
     const out = await paused.done;
     expect(out.stdout).toMatch(/: lost/);
-    const store = snapshotOf(url);
-    const id = store.sessions[0]?.id ?? '';
-    const log = store.log(id);
-    const { gapFree, duplicates } = checkLog(log);
-    expect(gapFree).toBe(true);
-    expect(duplicates).toEqual([]);
-    const taken = store.runs(id).find((run) => run.epoch === 2);
-    expect(taken?.state).toBe('done');
-    // After the successor's first entry, not one entry of the paused epoch.
-    const ofRun = log.filter((e) => e.key?.startsWith(`${taken?.runId ?? '?'}#`));
-    const firstNew = ofRun.find((e) => e.key?.includes('#2:'))?.seq ?? Infinity;
-    expect(ofRun.filter((e) => e.key?.includes('#1:') && e.seq > firstNew)).toEqual([]);
-    expect(log.some((e) => e.payload.text.includes('late words of the paused run'))).toBe(false);
+    expect(expectFenced(url, 'late words of the paused run')?.state).toBe('done');
   }, 180_000);
 
   it('a worker cut off from PostgreSQL (a partition): its run is taken over; after healing nothing it writes gets in', async () => {
@@ -181,26 +187,13 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
     relay.partition();
     const other = startWorker(env);
     procs.push(other);
-    expect(
-      await waitUntil(() => {
-        const s = snapshotOf(url);
-        return s.runs(s.sessions[0]?.id ?? '').some((r) => r.epoch >= 2);
-      }, 60_000),
-    ).toBe(true);
+    expect(await waitUntil(() => takenOver(url), 60_000)).toBe(true);
     await new Promise((r) => setTimeout(r, 3_000));
     relay.heal();
     const r = await session;
     expect(r.code, r.stderr).toBe(0);
     await stopAll([cutOff, other]);
     await relay.close();
-    const store = snapshotOf(url);
-    const id = store.sessions[0]?.id ?? '';
-    const log = store.log(id);
-    expect(checkLog(log)).toEqual({ gapFree: true, duplicates: [] });
-    const taken = store.runs(id).find((run) => run.epoch === 2);
-    const ofRun = log.filter((e) => e.key?.startsWith(`${taken?.runId ?? '?'}#`));
-    const firstNew = ofRun.find((e) => e.key?.includes('#2:'))?.seq ?? Infinity;
-    expect(ofRun.filter((e) => e.key?.includes('#1:') && e.seq > firstNew)).toEqual([]);
-    expect(log.some((e) => e.payload.text.includes('late words of the cut-off run'))).toBe(false);
+    expectFenced(url, 'late words of the cut-off run');
   }, 180_000);
 });

@@ -1,12 +1,9 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { happyRules, verdict } from '../helpers/session-fixture.js';
-import { liveSession, slowRules, until, type Live } from './server-helpers.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import { launchChromium, liveSession, slowRules, until, type Live } from './server-helpers.js';
 
 
 describe('the dashboard in a real Chromium during a fake-agent session', () => {
@@ -14,8 +11,7 @@ describe('the dashboard in a real Chromium during a fake-agent session', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+    browser = await launchChromium();
     live = await liveSession(slowRules(250));
   }, 60_000);
   afterAll(async () => {

@@ -1,10 +1,6 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { liveSession, slowRules, type Live } from './server-helpers.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import { launchChromium, liveSession, slowRules, type Live } from './server-helpers.js';
 
 const active = (page: Page, id: string) => page.locator(`[data-testid="inspector-chart"] .state.active[data-state="${id}"]`);
 
@@ -13,8 +9,7 @@ describe('the statechart inspector page in a real Chromium during a fake-agent s
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+    browser = await launchChromium();
     live = await liveSession(slowRules(250));
   }, 60_000);
   afterAll(async () => {

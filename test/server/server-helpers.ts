@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { SqliteStore } from '../../src/persistence/sqlite/store.js';
@@ -94,4 +95,13 @@ export function slowRules(delayMs = 150): Rule[] {
     { match: { kind: 'implement', task: 't2' }, respond: { delayMs, actions: steps('greet.test.js'), text: 'Implemented t2.' } },
     { match: { kind: ['review', 'final-review'] }, respond: { delayMs, structured: { verdict: 'approved', summary: 'Looks good.', findings: [] } } },
   ];
+}
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Debian's Chromium (never a downloaded browser), with the network-quiet flags. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)`);
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
 }
