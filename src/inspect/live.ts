@@ -99,9 +99,12 @@ export class Inspector {
         this.emit({ type: 'inspect.actor', actor: path, src, machine });
         return;
       case '@xstate.event':
-        if (this.listening) this.emit({ type: 'inspect.event', actor: path, source: ev.sourceRef ? this.actorOf(ev.sourceRef).path : undefined, event: ev.event });
+        if (!this.listening) return;
+        this.emit({ type: 'inspect.event', actor: path, source: ev.sourceRef ? this.actorOf(ev.sourceRef).path : undefined, event: ev.event });
         return;
       case '@xstate.microstep':
+        // Every absorbed agent event is a microstep: build nothing unless someone listens.
+        if (!this.listening) return;
         this.emit({ type: 'inspect.transition', actor: path, machine, event: { type: ev.event.type }, transitions: ev._transitions.map((t) => ({ source: t.source.id, targets: (t.target ?? []).map((s) => s.id) })) });
         return;
       case '@xstate.snapshot': {
