@@ -22,7 +22,8 @@ export interface ClientResult {
   markerAt: number;
 }
 
-export type ClientsMessage = { type: 'ready' } | { type: 'done'; clients: ClientResult[]; latency: Spread } | { type: 'failed'; message: string };
+/** `cpuMs`: this process's CPU time (user + system) from all clients connected to the last marker. */
+export type ClientsMessage = { type: 'ready' } | { type: 'done'; clients: ClientResult[]; latency: Spread; cpuMs: number } | { type: 'failed'; message: string };
 
 const MARKER = '"kind":"process.exited"';
 const STAMP = 'bench t=';
@@ -35,6 +36,7 @@ function run(start: ClientsStart): void {
   const latencies: number[] = [];
   const results: ClientResult[] = [];
   let open = 0;
+  let cpuAtReady = process.cpuUsage();
   let finished = 0;
   for (let i = 0; i < start.clients; i++) {
     const ws = new WebSocket(start.url, { headers: { authorization: `Bearer ${start.token}` } });
@@ -43,7 +45,10 @@ function run(start: ClientsStart): void {
     let last = 0;
     ws.on('open', () => {
       open += 1;
-      if (open === start.clients) reply({ type: 'ready' });
+      if (open === start.clients) {
+        cpuAtReady = process.cpuUsage();
+        reply({ type: 'ready' });
+      }
     });
     ws.on('message', (data: Buffer) => {
       const at = wallMs();
@@ -58,7 +63,10 @@ function run(start: ClientsStart): void {
         result.markerSeq = seq;
         result.markerAt = at;
         finished += 1;
-        if (finished === start.clients) reply({ type: 'done', clients: results, latency: spread(latencies) });
+        if (finished === start.clients) {
+          const cpu = process.cpuUsage(cpuAtReady);
+          reply({ type: 'done', clients: results, latency: spread(latencies), cpuMs: (cpu.user + cpu.system) / 1000 });
+        }
       }
     });
     ws.on('error', (error) => reply({ type: 'failed', message: `client ${i}: ${error.message}` }));

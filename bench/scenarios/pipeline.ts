@@ -51,8 +51,10 @@ export const pipelineScenario: Scenario = async ({ quick }) => {
   const url = `ws://127.0.0.1:${live.server.port}/api/sessions/${handle.sessionId}/ws?since=0`;
   const clients = await connectClients(url, live.server.token, CLIENTS, quick ? 60_000 : 300_000);
   try {
+    const cpuBefore = process.cpuUsage();
     writeFileSync(go, '');
-    const { clients: results } = await clients.done;
+    const { clients: results, cpuMs: clientsCpuMs } = await clients.done;
+    const cpu = process.cpuUsage(cpuBefore);
     const end = Math.max(...results.map((r) => r.markerAt));
     const seconds = (end - firstWrite(mark)) / 1000;
     const markerSeq = results[0]?.markerSeq ?? 0;
@@ -68,6 +70,11 @@ export const pipelineScenario: Scenario = async ({ quick }) => {
         pipeline_entries_per_s: fig(round(entries / seconds, 0), 'log entries/s to each client'),
         raw_parse_lines_per_s: fig(round(raw, 0), 'lines/s'),
         pipeline_ratio: fig(round(linesPerS / raw, 3), 'ratio', { kind: 'min', value: 0.25 }),
+        // Which side limits the rate: the orchestrator (this process) or the clients' process.
+        pipeline_orchestrator_cpu_percent: fig(round(((cpu.user + cpu.system) / 1000 / 1000 / seconds) * 100, 0), '% of one core'),
+        // CPU per line is steadier than the rate when other work shares the machine.
+        pipeline_orchestrator_cpu_us_per_line: fig(round((cpu.user + cpu.system) / lines, 1), 'µs CPU per native line (orchestrator)'),
+        pipeline_clients_cpu_percent: fig(round((clientsCpuMs / 1000 / seconds) * 100, 0), '% of one core (10 clients, one process)'),
       },
       notes: [
         `pipeline: ${lines} native Claude lines (a cycle of ${mix.lines} lines from ${mix.bytes} bytes of recorded runs, ${mix.partial} of them partial-message stream_event lines) → ${entries} log entries, each delivered to ${CLIENTS} WebSocket clients, in ${round(seconds, 2)} s`,

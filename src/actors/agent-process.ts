@@ -16,8 +16,8 @@ export const DEFAULT_STDERR_TAIL_BYTES = 64 * 1024;
 export const DEFAULT_KILL_GRACE_MS = 3000;
 
 export interface AgentProcessDeps {
-  /** Commits an event to the log, then calls `then`: the machine only sees committed events. */
-  record?: (event: AgentEventInput, then: () => void) => void;
+  /** Commits events to the log, then calls `then`: the machine only sees committed events. */
+  record?: (events: AgentEventInput[], then: () => void) => void;
   /** Calls `then` once everything recorded so far is committed. */
   afterCommit?: (then: () => void) => void;
   /**
@@ -41,7 +41,7 @@ function launchRequest(input: AgentProcessInput, deps: AgentProcessDeps): { requ
 
 /** One agent launch as an XState callback actor; with `deps` its events go through the event log first. */
 export function createAgentProcess(deps: AgentProcessDeps = {}) {
-  const record = deps.record ?? ((_e: AgentEventInput, then: () => void) => then());
+  const record = deps.record ?? ((_e: AgentEventInput[], then: () => void) => then());
   const afterCommit = deps.afterCommit ?? ((then: () => void) => then());
   return fromCallback<AgentProcessCommand, AgentProcessInput, AgentProcessEvent>(({ input, sendBack, receive }) => {
     const adapter = getAdapter(input.adapter);
@@ -72,10 +72,10 @@ export function createAgentProcess(deps: AgentProcessDeps = {}) {
           afterCommit(() => send({ type: 'agent.spawned', workerId, attempt, pid, command: spec.command, args: spec.args }));
         },
         ...(deps.afterCommit ? { afterCommit: deps.afterCommit } : {}),
-        onEvent: (event) =>
-          record(event, () => {
-            send({ type: 'agent.event', event });
-            if (event.type === 'error') classifyWhileRunning();
+        onEvents: (events) =>
+          record(events, () => {
+            send({ type: 'agent.events', workerId, attempt, events });
+            if (events.some((e) => e.type === 'error')) classifyWhileRunning();
           }),
       },
     );

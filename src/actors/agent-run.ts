@@ -4,11 +4,11 @@ import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { execa, type ResultPromise } from 'execa';
-import split2 from 'split2';
 import type { AgentAdapter, ExitInfo, LaunchSpec } from '../agents/types.js';
 import { draft, truncate } from '../agents/common/events.js';
 import type { AgentEventDraft, AgentEventInput } from '../protocol/index.js';
-import { LineLimit, toLineUnit, type LineUnit } from './line-limit.js';
+import { jsonOf, str } from '../protocol/json.js';
+import { LineSplitter, type LineUnit } from './line-splitter.js';
 import { forgetGroup, registerGroup, terminateGroup } from './process-registry.js';
 import { BoundedText } from './bounded-text.js';
 
@@ -45,8 +45,13 @@ export interface AgentRunExit extends ExitInfo {
 
 export interface AgentRunHandlers {
   onSpawn(pid: number): void;
-  onEvent(event: AgentEventInput): void;
-  /** Runs `fn` once the events handed to onEvent so far are committed (when events go to a log). */
+  /**
+   * The events of one chunk of output (or of the exit), in order. A chatty agent's chunk carries
+   * dozens of lines: handing them on together lets the log commit and the machine take them in
+   * one step each instead of one per event.
+   */
+  onEvents(events: AgentEventInput[]): void;
+  /** Runs `fn` once the events handed to onEvents so far are committed (when events go to a log). */
   afterCommit?: (fn: () => void) => void;
 }
 
@@ -124,12 +129,7 @@ export class AgentRun {
         this.stderr.append(chunk.toString('utf8'));
         rawErr.write(chunk);
       });
-      const reading = pipeline(
-        child.stdout,
-        new LineLimit(this.options.maxLineBytes),
-        split2(toLineUnit),
-        this.sink(events, raw),
-      );
+      const reading = pipeline(child.stdout, this.sink(events, raw));
       const [result] = await Promise.all([child, reading]);
       const exit: ExitInfo = { exitCode: result.exitCode ?? null, signal: result.signal ?? null };
       for (const d of this.options.adapter.finish(this.state, exit)) this.emit(d, events);
@@ -154,24 +154,38 @@ export class AgentRun {
   }
 
   private sink(events: WriteStream, raw: WriteStream): Writable {
+    const splitter = new LineSplitter(this.options.maxLineBytes);
     return new Writable({
-      objectMode: true,
-      write: (unit: LineUnit, _enc, callback) => {
-        const line = unit.kind === 'line' ? unit.text : unit.prefix;
-        const rawLine = `${line}${unit.kind === 'overflow' ? ` [… ${unit.bytes} bytes]` : ''}\n`;
-        const drafts = unit.kind === 'line' ? this.translate(unit.text) : [overflowEvent(unit, this.options.maxLineBytes)];
-        let ok = true;
-        for (const d of drafts) ok = this.emit(d, events) && ok;
-        // The raw copy only shows lines whose events are committed (when there is a log): after a
-        // crash, every line in it is provably in the event log.
-        const gate = this.handlers.afterCommit;
-        if (gate) gate(() => raw.write(rawLine));
-        else ok = raw.write(rawLine) && ok;
-        // Backpressure: stop reading the agent while the log files catch up.
-        if (ok) callback();
-        else Promise.all([raw.writableNeedDrain ? once(raw, 'drain') : null, events.writableNeedDrain ? once(events, 'drain') : null]).then(() => callback(), callback);
-      },
+      write: (chunk: Buffer, _enc, callback) => this.take(splitter.push(chunk), events, raw, callback),
+      final: (callback) => this.take(splitter.end(), events, raw, callback),
     });
+  }
+
+  /** Translates a chunk's lines and hands their events on together, then copies the raw lines. */
+  private take(units: LineUnit[], events: WriteStream, raw: WriteStream, callback: (error?: Error | null) => void): void {
+    if (units.length === 0) return callback();
+    // One arrival time for the chunk: its lines were read in the same instant.
+    const now = this.now();
+    const batch: AgentEventInput[] = [];
+    let rawText = '';
+    for (const unit of units) {
+      if (unit.kind === 'line') {
+        rawText += `${unit.text}\n`;
+        for (const d of this.translate(unit.text)) batch.push(this.stamp(d, now));
+      } else {
+        rawText += `${unit.prefix} [… ${unit.bytes} bytes]\n`;
+        batch.push(this.stamp(overflowEvent(unit, this.options.maxLineBytes), now));
+      }
+    }
+    let ok = this.deliver(batch, events);
+    // The raw copy only shows lines whose events are committed (when there is a log): after a
+    // crash, every line in it is provably in the event log.
+    const gate = this.handlers.afterCommit;
+    if (gate) gate(() => raw.write(rawText));
+    else ok = raw.write(rawText) && ok;
+    // Backpressure: stop reading the agent while the log files catch up.
+    if (ok) callback();
+    else Promise.all([raw.writableNeedDrain ? once(raw, 'drain') : null, events.writableNeedDrain ? once(events, 'drain') : null]).then(() => callback(), callback);
   }
 
   private translate(line: string): AgentEventDraft[] {
@@ -181,18 +195,12 @@ export class AgentRun {
     return result.events;
   }
 
-  private emit(d: AgentEventDraft, events: WriteStream): boolean {
-    const { sessionId, workerId, agent, attempt, now } = this.options;
-    const event: AgentEventInput = {
-      type: d.type,
-      agent,
-      timestamp: d.timestamp ?? (now ? now() : new Date()).toISOString(),
-      payload: d.payload,
-      ...(d.usage ? { usage: d.usage } : {}),
-      sessionId,
-      workerId,
-      attempt,
-    };
+  private now(): string {
+    return (this.options.now ? this.options.now() : new Date()).toISOString();
+  }
+
+  private stamp(d: AgentEventDraft, now: string): AgentEventInput {
+    const { sessionId, workerId, agent, attempt } = this.options;
     // The evidence classifiers get: failures, and the guard's refusals, which explain the
     // "permission denials" a CLI reports for the calls the guard held back.
     if (d.type === 'error' || d.type === 'blocker' || (d.type === 'finding' && d.payload.kind === 'policy.refused')) {
@@ -200,9 +208,35 @@ export class AgentRun {
       // Classifiers need the recent failures, not a flood's worth of them.
       if (this.errorEvents.length > ERROR_EVENTS_KEPT) this.errorEvents.shift();
     }
-    const ok = events.write(`${JSON.stringify(event)}\n`);
-    this.handlers.onEvent(event);
+    return {
+      type: d.type,
+      agent,
+      timestamp: d.timestamp ?? now,
+      payload: d.payload,
+      ...(d.usage ? { usage: d.usage } : {}),
+      sessionId,
+      workerId,
+      attempt,
+    };
+  }
+
+  /** Copies the events to `<agent>.jsonl` and hands them on; false when the copy must drain first. */
+  private deliver(batch: AgentEventInput[], events: WriteStream): boolean {
+    if (batch.length === 0) return true;
+    // The same text JSON.stringify(event) makes, with the payload's JSON made once for all uses.
+    const { agent, sessionId, workerId, attempt } = this.options;
+    const tail = `,"sessionId":${str(sessionId)},"workerId":${str(workerId)},"attempt":${attempt}}\n`;
+    let text = '';
+    for (const e of batch) {
+      text += `{"type":${str(e.type)},"agent":${str(agent)},"timestamp":${str(e.timestamp)},"payload":${jsonOf(e.payload)}${e.usage ? `,"usage":${JSON.stringify(e.usage)}` : ''}${tail}`;
+    }
+    const ok = events.write(text);
+    this.handlers.onEvents(batch);
     return ok;
+  }
+
+  private emit(d: AgentEventDraft, events: WriteStream): boolean {
+    return this.deliver([this.stamp(d, this.now())], events);
   }
 
   private async spawnFailed(child: ResultPromise, events: WriteStream): Promise<AgentRunExit> {

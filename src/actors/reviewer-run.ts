@@ -77,9 +77,11 @@ export function reviewerRun(deps: ReviewerRunDeps) {
         },
         {
           onSpawn: (pid) => deps.onSpawned?.(`${input.reviewId}/${input.reviewer}`, input.reviewer, attempt, pid),
-          onEvent: (e) => {
-            if (e.payload.kind === 'run.completed') final = e;
-            deps.onEvent(e);
+          onEvents: (events) => {
+            for (const e of events) {
+              if (e.payload.kind === 'run.completed') final = e;
+              deps.onEvent(e);
+            }
           },
           ...(deps.afterCommit ? { afterCommit: deps.afterCommit } : {}),
         },

@@ -12,7 +12,8 @@ export async function runDoctor(options: { target: string; config?: string; json
     for (const e of loaded.errors) err.write(`${e}\n`);
     return 1;
   }
-  const probes = await probeAgents(loaded.config);
+  // The doctor asks every CLI itself: a remembered answer would hide a broken install.
+  const probes = await probeAgents(loaded.config, process.env, { versionCache: false });
   const tier = chooseTier(loaded.config.roles, probes);
   const layers = safetyLayers(loaded.config, process.env);
   if (options.json) {

@@ -24,7 +24,8 @@ export interface AgentProcessInput {
 
 export type AgentProcessEvent =
   | { type: 'agent.spawned'; workerId: string; attempt: number; pid: number; command: string; args: string[] }
-  | { type: 'agent.event'; event: AgentEventInput }
+  /** Committed events of one agent run, in log order (a chunk of its output: one machine step, not one per event). */
+  | { type: 'agent.events'; workerId: string; attempt: number; events: AgentEventInput[] }
   /** A recognised failure seen while the agent still runs (e.g. a path outside the workspace). */
   | { type: 'agent.classified'; workerId: string; attempt: number; classification: Classification }
   | {

@@ -92,6 +92,25 @@ const mattersToSession = (e: AgentEventInput): boolean =>
 
 const procId = (attempt: number): string => `proc-${attempt}`;
 
+/** What a run of agent events changes in the worker's context: the last of each wins, usage adds up. */
+function absorb(context: WorkerContext, events: readonly AgentEventInput[]): Partial<WorkerContext> {
+  const out: Partial<WorkerContext> = {};
+  let usage = context.usage;
+  for (const e of events) {
+    const p = e.payload;
+    out.lastEventAt = e.timestamp;
+    if (p.progress !== undefined) out.progress = p.progress;
+    if (e.type === 'task' && p.text) out.currentTask = p.text;
+    if (p.agentSessionId) out.agentSessionId = p.agentSessionId;
+    if (p.kind === 'run.completed') {
+      out.finalText = p.text;
+      out.structured = p.structured;
+    }
+    if (e.usage) usage = addUsage(usage, e.usage);
+  }
+  return usage === context.usage ? out : { ...out, usage };
+}
+
 /** `ms` after an ISO time; undefined for a time that does not parse (never a RangeError). */
 const later = (iso: string | undefined, ms: number): string | undefined => {
   const t = iso === undefined ? NaN : Date.parse(iso);
@@ -100,7 +119,7 @@ const later = (iso: string | undefined, ms: number): string | undefined => {
 
 /** Handlers shared by the states in which an agent process is live. */
 const LIVE = {
-  'agent.event': { guard: 'isCurrentEvent', actions: ['absorbEvent', 'forwardEvent', 'armSilence'] },
+  'agent.events': { guard: 'isCurrent', actions: ['absorbEvents', 'forwardEvents', 'armSilence'] },
   'agent.exited': [
     { guard: and(['isCurrent', 'hasClassification', 'canRecover']), target: 'recovering', actions: ['noteExit', 'holdClassification'] },
     { guard: and(['isCurrent', 'stoppedByUs']), target: 'stopped', actions: 'noteExit' },
@@ -128,7 +147,6 @@ export const workerMachine = setup({
   },
   guards: {
     isCurrent: ({ context, event }) => 'attempt' in event && event.attempt === context.attempt,
-    isCurrentEvent: ({ context, event }) => event.type === 'agent.event' && event.event.attempt === context.attempt,
     canRecover: ({ context, event }) => {
       const c = event.type === 'agent.classified' || event.type === 'agent.exited' ? event.classification : undefined;
       return c !== undefined && (c.remedy.action === 'escalate' || context.recoveries < context.maxRecoveryAttempts);
@@ -158,8 +176,8 @@ export const workerMachine = setup({
       // The deadline follows event time: an agent event's timestamp, the previous deadline for a
       // reminder, the last event after a recovery; a spawn (no timestamp) keeps what there was.
       const deadline =
-        event.type === 'agent.event'
-          ? later(event.event.timestamp, context.silenceMs)
+        event.type === 'agent.events'
+          ? later(event.events.at(-1)?.timestamp, context.silenceMs)
           : event.type === 'worker.silenceCheck'
             ? later(context.silenceDeadline, context.silenceMs)
             : event.type === 'agent.spawned'
@@ -178,22 +196,11 @@ export const workerMachine = setup({
     }),
     disarmSilence: cancel('silence'),
     noteSpawn: assign({ pid: ({ event }) => (event.type === 'agent.spawned' ? event.pid : undefined), status: 'running' }),
-    absorbEvent: assign(({ context, event }) => {
-      if (event.type !== 'agent.event') return {};
-      const e = event.event;
-      const p = e.payload;
-      return {
-        lastEventAt: e.timestamp,
-        progress: p.progress ?? context.progress,
-        ...(e.type === 'task' && p.text ? { currentTask: p.text } : {}),
-        ...(p.agentSessionId ? { agentSessionId: p.agentSessionId } : {}),
-        ...(p.kind === 'run.completed' ? { finalText: p.text, structured: p.structured } : {}),
-        ...(e.usage ? { usage: addUsage(context.usage, e.usage) } : {}),
-      };
-    }),
-    forwardEvent: enqueueActions(({ event, enqueue }) => {
-      if (event.type === 'agent.event' && mattersToSession(event.event)) {
-        enqueue.sendParent({ type: 'worker.event', workerId: event.event.workerId, event: event.event } satisfies WorkerNotice);
+    absorbEvents: assign(({ context, event }) => (event.type === 'agent.events' ? absorb(context, event.events) : {})),
+    forwardEvents: enqueueActions(({ event, enqueue }) => {
+      if (event.type !== 'agent.events') return;
+      for (const e of event.events) {
+        if (mattersToSession(e)) enqueue.sendParent({ type: 'worker.event', workerId: e.workerId, event: e } satisfies WorkerNotice);
       }
     }),
     tellSilent: sendParent(({ context }): WorkerNotice => ({ type: 'worker.silent', workerId: context.workerId, lastEventAt: context.lastEventAt })),
@@ -294,14 +301,14 @@ export const workerMachine = setup({
         ],
       },
       on: {
-        'agent.event': {
-          guard: 'isCurrentEvent',
+        'agent.events': {
+          guard: 'isCurrent',
           actions: [
-            'absorbEvent',
-            'forwardEvent',
+            'absorbEvents',
+            'forwardEvents',
             enqueueActions(({ event, enqueue }) => {
               // Any sign of life other than a failure proves the corrected launch works.
-              if (event.type === 'agent.event' && event.event.type !== 'error') enqueue.sendTo('recovery', { type: 'worker.progressed' });
+              if (event.type === 'agent.events' && event.events.some((e) => e.type !== 'error')) enqueue.sendTo('recovery', { type: 'worker.progressed' });
             }),
           ],
         },

@@ -9,7 +9,10 @@ type Committed = (entry: LogEntry) => void;
  * committed.
  */
 export class EventWriter {
-  private pending: { entry: LogEntryInput; done: Committed | undefined }[] = [];
+  private pending: LogEntryInput[] = [];
+  private dones: (Committed | undefined)[] = [];
+  /** `fn` runs right after the `after`-th pending entry is delivered (in the order they were asked for). */
+  private waiters: { after: number; fn: () => void }[] = [];
   private scheduled = false;
   private closed = false;
   /** Runs after each committed batch was delivered (the snapshot is saved right then). */
@@ -26,7 +29,8 @@ export class EventWriter {
       this.onError(new Error('event writer is closed'), [entry]);
       return;
     }
-    this.pending.push({ entry, done });
+    this.pending.push(entry);
+    this.dones.push(done);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -36,35 +40,31 @@ export class EventWriter {
   /** Runs `fn` once everything appended so far is committed (at once if nothing is pending). */
   afterCommit(fn: () => void): void {
     if (this.pending.length === 0) fn();
-    else {
-      const last = this.pending[this.pending.length - 1];
-      if (!last) return fn();
-      const previous = last.done;
-      last.done = (entry) => {
-        previous?.(entry);
-        fn();
-      };
-    }
+    else this.waiters.push({ after: this.pending.length, fn });
   }
 
   /** Commits whatever is pending now (also used before shutdown). */
   flush(): void {
     this.scheduled = false;
     if (this.pending.length === 0) return;
-    const batch = this.pending;
+    const { pending: batch, dones, waiters } = this;
     this.pending = [];
+    this.dones = [];
+    this.waiters = [];
     let committed: LogEntry[];
     try {
-      committed = this.log.append(batch.map((b) => b.entry));
+      committed = this.log.append(batch);
     } catch (error) {
       // Nothing of the batch was kept, and nothing may act on it: the owner must stop the session.
       this.closed = true;
-      this.onError(error, batch.map((b) => b.entry));
+      this.onError(error, batch);
       return;
     }
+    let w = 0;
     committed.forEach((entry, i) => {
       this.publish(entry);
-      batch[i]?.done?.(entry);
+      dones[i]?.(entry);
+      for (let next = waiters[w]; next !== undefined && next.after === i + 1; next = waiters[++w]) next.fn();
     });
     this.afterFlush?.();
   }

@@ -6,6 +6,7 @@ import { forgetGroup, killGroup, registerGroup } from '../actors/process-registr
 import { getAdapter } from '../agents/registry.js';
 import type { AdapterName } from '../agents/registry.js';
 import type { AgentConfig, OrchestrateConfig } from '../config/schema.js';
+import { VersionCache } from './version-cache.js';
 
 export interface Credentials {
   present: boolean;
@@ -31,6 +32,11 @@ export interface ProbeOptions {
   versionTimeoutMs?: number;
   /** For tests: which platform's credential conventions apply (default `process.platform`). */
   platform?: NodeJS.Platform;
+  /**
+   * Reuse a remembered `--version` answer while the executable is unchanged (see VersionCache);
+   * `orchestrate doctor` turns it off to see each CLI answer. Off when ORCHESTRATE_PROBE_CACHE=0.
+   */
+  versionCache?: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -186,7 +192,10 @@ export async function probeAgent(
     else fail('not on PATH', `${who} is not on PATH: ${INSTALL[agent.adapter].replace('<name>', name)}`);
   } else {
     // HOME is left alone: `--version` needs no config, and Codex refuses a CODEX_HOME that does not exist yet.
-    const check = await checkVersion(binary, fullEnv, opts.versionTimeoutMs ?? 10_000);
+    const cache = opts.versionCache !== false && env.ORCHESTRATE_PROBE_CACHE !== '0' ? new VersionCache(env) : undefined;
+    const cached = cache?.get(binary, agent.env);
+    const check: VersionCheck = cached !== undefined ? { ok: true, version: cached } : await checkVersion(binary, fullEnv, opts.versionTimeoutMs ?? 10_000);
+    if (check.ok && cached === undefined) cache?.set(binary, agent.env, check.version);
     if (check.ok) version = check.version;
     else if (agent.adapter === 'jsonl') problems.push(`${who}: \`${binary} --version\` ${check.detail} (not required for jsonl agents)`);
     else fail(check.timedOut ? '--version timed out' : '--version failed', `${who}: \`${binary} --version\` ${check.detail}: reinstall with ${INSTALL[agent.adapter]}`);

@@ -44,7 +44,7 @@ export const CONTROL_TYPES: Record<string, AgentProcessEvent['type']> = {
   'run.failed': 'agent.failed',
 };
 
-export function controlEntryOf(event: Exclude<AgentProcessEvent, { type: 'agent.event' }>, host: string): { type: string; payload: LogEntry['payload'] } {
+export function controlEntryOf(event: Exclude<AgentProcessEvent, { type: 'agent.events' }>, host: string): { type: string; payload: LogEntry['payload'] } {
   const type = Object.entries(CONTROL_TYPES).find(([, t]) => t === event.type)?.[0] ?? 'run.failed';
   return { type, payload: { text: `${event.type.slice('agent.'.length)} on ${host}`, host, control: event } };
 }
@@ -66,5 +66,5 @@ export function processEventOf(entry: LogEntry): AgentProcessEvent | undefined {
     attempt: entry.attempt,
     ...(entry.usage ? { usage: entry.usage } : {}),
   });
-  return event.success ? { type: 'agent.event', event: event.data } : undefined;
+  return event.success ? { type: 'agent.events', workerId: event.data.workerId, attempt: event.data.attempt, events: [event.data] } : undefined;
 }

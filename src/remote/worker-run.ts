@@ -55,7 +55,7 @@ export async function executeRun(runId: string, env: WorkerRunEnv, shutdown: Abo
     }
   };
   const identity = { sessionId: input.sessionId, workerId: input.workerId, agent: input.agent, attempt: input.attempt };
-  const onControl = (event: Exclude<AgentProcessEvent, { type: 'agent.event' }>): void => {
+  const onControl = (event: Exclude<AgentProcessEvent, { type: 'agent.events' }>): void => {
     const entry = controlEntryOf(event, env.host);
     if (!write([{ ...identity, ...entry, timestamp: new Date().toISOString(), key: key() }])) return;
     if (event.type === 'agent.exited' || event.type === 'agent.failed') {
@@ -65,8 +65,8 @@ export async function executeRun(runId: string, env: WorkerRunEnv, shutdown: Abo
   };
 
   const logic = createAgentProcess({
-    record: (event, then) => {
-      if (write([{ ...event, key: key() }])) then();
+    record: (events, then) => {
+      if (write(events.map((event) => ({ ...event, key: key() })))) then();
     },
     // A takeover continues the agent's own conversation, as a local resume does.
     conversationOf: (i) => (epoch > 1 || parsed.data.continueConversation ? store.agentSessionIdOf(i.sessionId, i.workerId, i.attempt, i.agent) : undefined),

@@ -131,7 +131,7 @@ export function observeSession(o: {
     },
     inspect(ev) {
       if (disposed) return;
-      if (ev.type === '@xstate.snapshot') scheduleSave(ev.event.type === 'agent.event');
+      if (ev.type === '@xstate.snapshot') scheduleSave(ev.event.type === 'agent.events');
       if (ev.type !== '@xstate.event') return;
       const e = ev.event as { type: string } & Record<string, unknown>;
       if (e.type === 'worker.recovery') {

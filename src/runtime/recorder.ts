@@ -48,6 +48,11 @@ export class SessionRecorder {
     this.writer.append({ ...event, sessionId: this.sessionId }, then);
   }
 
+  /** `then` runs once, when the last of them is committed. */
+  agentEvents(events: readonly AgentEventInput[], then: () => void): void {
+    events.forEach((event, i) => this.writer.append({ ...event, sessionId: this.sessionId }, i === events.length - 1 ? then : undefined));
+  }
+
   note(type: string, payload: LogEntryInput['payload'], withinCommit?: () => void): void {
     this.writer.append({ sessionId: this.sessionId, type, agent: 'orchestrate', workerId: 'session', attempt: 0, timestamp: this.now().toISOString(), payload, withinCommit });
   }

@@ -209,9 +209,9 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
       worker: workerMachine.provide({
         actors: {
           agentProcess: env.remote ? createRemoteAgentProcess({ ...env.remote, publish: (e) => recorder.bus.emit('entry', e), log, restoring: () => restoring }) : createAgentProcess({
-            record: (event, then) => {
-              narrate(event);
-              recorder.agentEvent(event, then);
+            record: (events, then) => {
+              for (const e of events) narrate(e);
+              recorder.agentEvents(events, then);
             },
             afterCommit: (then) => recorder.writer.afterCommit(then),
             // Only runs restored from the snapshot continue their conversation: a step run again

@@ -1,4 +1,5 @@
 import type { LogEntry, Store } from '../persistence/types.js';
+import { jsonOf, str } from '../protocol/json.js';
 import type { SessionRegistry } from './registry.js';
 
 /** What every live client (WebSocket or SSE) receives, one per committed log entry. */
@@ -26,6 +27,10 @@ export const envelopeOf = (e: LogEntry): Envelope => ({
   ...(e.usage ? { usage: e.usage } : {}),
 });
 
+/** The text JSON.stringify(envelopeOf(e)) makes, reusing the payload's JSON (made once per entry). */
+export const envelopeJson = (e: LogEntry): string =>
+  `{"seq":${e.seq},"sessionId":${str(e.sessionId)},"type":${str(e.type)},"payload":${jsonOf(e.payload)},"agent":${str(e.agent)},"workerId":${str(e.workerId)},"attempt":${e.attempt},"timestamp":${str(e.timestamp)}${e.usage ? `,"usage":${JSON.stringify(e.usage)}` : ''}}`;
+
 /** An envelope ready to send: its JSON, and the same as UTF-8 bytes once a WebSocket needed them. */
 export interface Encoded {
   seq: number;
@@ -41,7 +46,7 @@ const encodings = new WeakMap<LogEntry, Encoded>();
 export function encode(e: LogEntry): Encoded {
   let m = encodings.get(e);
   if (m === undefined) {
-    m = { seq: e.seq, json: JSON.stringify(envelopeOf(e)), utf8: undefined };
+    m = { seq: e.seq, json: envelopeJson(e), utf8: undefined };
     encodings.set(e, m);
   }
   return m;

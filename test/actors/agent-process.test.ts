@@ -24,7 +24,7 @@ const harness = setup({
       invoke: { id: 'proc', src: 'agentProcess', input: ({ context }) => context.input },
       on: {
         'agent.spawned': { actions: 'record' },
-        'agent.event': { actions: 'record' },
+        'agent.events': { actions: 'record' },
         'agent.failed': { target: 'done', actions: 'record' },
         'agent.exited': { target: 'done', actions: 'record' },
         stop: { actions: sendTo('proc', { type: 'agent.stop' }) },
@@ -55,7 +55,7 @@ describe('agentProcess actor', () => {
     const seen = actor.getSnapshot().context.seen;
     expect(seen[0]?.type).toBe('agent.spawned');
     expect(seen.at(-1)).toMatchObject({ type: 'agent.exited', exitCode: 0, signal: null, stoppedByRequest: false });
-    const kinds = seen.flatMap((e) => (e.type === 'agent.event' ? [e.event.payload.kind] : []));
+    const kinds = seen.flatMap((e) => (e.type === 'agent.events' ? e.events.map((x) => x.payload.kind) : []));
     expect(kinds.filter((k) => k === 'tool.call')).toHaveLength(2);
     expect(kinds).toContain('run.completed');
   });
@@ -63,7 +63,7 @@ describe('agentProcess actor', () => {
   it('stops the agent on agent.stop', async () => {
     const actor = createActor(harness, { input: input({ FAKE_SCENARIO: 'multi', FAKE_BEHAVIOR: 'hang' }) });
     actor.start();
-    while (!actor.getSnapshot().context.seen.some((e) => e.type === 'agent.event')) await new Promise((r) => setTimeout(r, 20));
+    while (!actor.getSnapshot().context.seen.some((e) => e.type === 'agent.events')) await new Promise((r) => setTimeout(r, 20));
     actor.send({ type: 'stop' });
     await toPromise(actor);
     expect(actor.getSnapshot().context.seen.at(-1)).toMatchObject({ type: 'agent.exited', stoppedByRequest: true, signal: 'SIGTERM' });

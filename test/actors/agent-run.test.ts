@@ -47,7 +47,7 @@ function start(opts: {
       stderrTailBytes: 4096,
       killGraceMs: opts.killGraceMs ?? 2000,
     },
-    { onSpawn: (p) => (pid = p), onEvent: (e) => events.push(e) },
+    { onSpawn: (p) => (pid = p), onEvents: (batch) => events.push(...batch) },
   );
   const done = run.run().then((exit) => ({ exit, events, pid, dir }));
   return { run, done, events, dir };
@@ -172,7 +172,7 @@ describe('AgentRun with fake agents', () => {
     const events: AgentEventInput[] = [];
     const run = new AgentRun(
       { sessionId: 's', workerId: 'w', agent: 'claude', attempt: 1, adapter, spec, sessionDir: join(dir, 's'), maxLineBytes: 1024, stderrTailBytes: 1024, killGraceMs: 100 },
-      { onSpawn: () => undefined, onEvent: (e) => events.push(e) },
+      { onSpawn: () => undefined, onEvents: (batch) => events.push(...batch) },
     );
     const exit = await run.run();
     expect(exit.exitCode).toBeNull();

@@ -180,7 +180,7 @@ describe('worker: what reaches the parent', () => {
     ];
     const h = startWorker({ scripts: { 1: () => [spawned(1), quiet[0]!, forwarded[0]!, quiet[1]!, forwarded[1]!, quiet[2]!, forwarded[2]!, quiet[3]!, forwarded[3]!, quiet[4]!, forwarded[4]!, quiet[5]!] } });
     const notices = h.notices('worker.event');
-    expect(notices.map((n) => n.event)).toEqual(forwarded.map((e) => (e.type === 'agent.event' ? e.event : undefined)));
+    expect(notices.map((n) => n.event)).toEqual(forwarded.map((e) => (e.type === 'agent.events' ? e.events[0] : undefined)));
     for (const n of notices) {
       expect(n.workerId).toBe(WORKER);
       expect(() => AgentEventInput.parse(n.event)).not.toThrow();
@@ -238,7 +238,7 @@ describe('worker: guards in single steps (pure transition)', () => {
 
   it('an event of the current attempt is absorbed and re-arms the silence timer', () => {
     const e = agentEvent(2, 'status', { text: 'alive', progress: 55, agentSessionId: 'sess-2' });
-    const [after, actions] = transition(workerMachine, atAttempt(2, 'running'), { type: 'agent.event', event: e });
+    const [after, actions] = transition(workerMachine, atAttempt(2, 'running'), { type: 'agent.events', workerId: e.workerId, attempt: e.attempt, events: [e] });
     expect(after.context).toMatchObject({ progress: 55, agentSessionId: 'sess-2', lastEventAt: e.timestamp });
     expect(actions.map((a) => a.type)).toEqual(['xstate.cancel', 'xstate.raise']);
     expect(actions[1]?.params).toMatchObject({ event: { type: 'worker.silenceCheck' }, id: 'silence', delay: 15 * MINUTE });

@@ -1,6 +1,7 @@
 import type { OrchestratorDecision, PeerReview, RecoveryAction, SessionStatus } from '../../protocol/index.js';
 import type { Lease, LogEntry, LogEntryInput, SessionRecord, Store, StoredSnapshot } from '../types.js';
 import { Fences } from '../fence.js';
+import { jsonOf } from '../../protocol/json.js';
 import { openDb, type Db } from './db.js';
 
 interface SessionRow {
@@ -59,6 +60,14 @@ const toEntry = (r: EventRow): LogEntry => ({
   ...(r.idem_key ? { key: r.idem_key } : {}),
 });
 
+/** The entry as stored (without its in-transaction callback); built field by field, no spread copies. */
+export function committed(e: LogEntryInput, seq: number): LogEntry {
+  const entry: LogEntry = { sessionId: e.sessionId, seq, timestamp: e.timestamp, type: e.type, agent: e.agent, workerId: e.workerId, attempt: e.attempt, payload: e.payload };
+  if (e.usage) entry.usage = e.usage;
+  if (e.key !== undefined) entry.key = e.key;
+  return entry;
+}
+
 /** The embedded store: one SQLite file (WAL) for every session. */
 export class SqliteStore implements Store {
   private readonly db: Db;
@@ -109,10 +118,9 @@ export class SqliteStore implements Store {
         }
         seq += 1;
         next.set(e.sessionId, seq);
-        this.insertEvent.run(e.sessionId, seq, e.timestamp, e.type, e.agent, e.workerId, e.attempt, JSON.stringify(e.payload), e.usage ? JSON.stringify(e.usage) : null, e.key ?? null);
+        this.insertEvent.run(e.sessionId, seq, e.timestamp, e.type, e.agent, e.workerId, e.attempt, jsonOf(e.payload), e.usage ? JSON.stringify(e.usage) : null, e.key ?? null);
         e.withinCommit?.();
-        const { withinCommit: _side, ...entry } = e;
-        out.push({ ...entry, seq });
+        out.push(committed(e, seq));
       }
       for (const [id, seq] of next) this.bumpSeq.run(seq, id);
       return out;

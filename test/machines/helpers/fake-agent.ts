@@ -85,7 +85,10 @@ export function agentEvent(
   };
 }
 
-export const ev = (...args: Parameters<typeof agentEvent>): AgentProcessEvent => ({ type: 'agent.event', event: agentEvent(...args) });
+export const ev = (...args: Parameters<typeof agentEvent>): AgentProcessEvent => {
+  const event = agentEvent(...args);
+  return { type: 'agent.events', workerId: event.workerId, attempt: event.attempt, events: [event] };
+};
 
 export const spawned = (attempt: number, pid = 4000 + attempt): AgentProcessEvent => ({
   type: 'agent.spawned',
