@@ -1,14 +1,10 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { packageVersion } from './package-root.js';
 
 /** Exit codes: 0 ok, 1 failure, 2 usage error (bad flag or argument). */
 export const EXIT_USAGE = 2;
 
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 export function buildProgram(): Command {
   const program = new Command()

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
-const cli = join(root, 'dist', 'cli.js');
+const cli = join(root, 'dist', 'bin', 'cli.js');
 const transcripts = join(root, 'test', 'fixtures', 'transcripts');
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
 

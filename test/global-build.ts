@@ -15,7 +15,7 @@ function newest(dir: string): number {
 
 function built(): number {
   try {
-    return statSync(join(ROOT, 'dist', 'cli.js')).mtimeMs;
+    return statSync(join(ROOT, 'dist', 'bin', 'cli.js')).mtimeMs;
   } catch {
     return 0;
   }

@@ -12,7 +12,7 @@ export interface CliProcess {
   output(): string;
 }
 
-/** `node dist/cli.js …` as a real process, stdin closed (unattended), as a user would run it. */
+/** `node dist/bin/cli.js …` as a real process, stdin closed (unattended), as a user would run it. */
 export function runOrchestrate(args: string[], env: NodeJS.ProcessEnv): CliProcess {
   const startedAt = wallMs();
   // `npm run bench -- --cpu-prof` profiles the orchestrator processes too.

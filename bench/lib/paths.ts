@@ -12,7 +12,7 @@ function findRoot(from: string): string {
 
 export const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 /** The built CLI (`npm ci` builds it through `prepare`). */
-export const CLI = join(ROOT, 'dist', 'cli.js');
+export const CLI = join(ROOT, 'dist', 'bin', 'cli.js');
 /** The fake Claude Code of the benchmarks (see its header). */
 export const FAKE_CLAUDE = join(ROOT, 'bench', 'fake', 'claude');
 export const TRANSCRIPTS = join(ROOT, 'test', 'fixtures', 'transcripts');

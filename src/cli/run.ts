@@ -2,8 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load.js';
+import { CLI_ENTRY } from '../package-root.js';
 import type { SessionEvent } from '../machines/session.js';
 import { openStoreAt, storeSpec } from '../persistence/open.js';
 import { StoreError } from '../persistence/store-error.js';
@@ -81,7 +81,7 @@ export function openStore(
 
 const leaseTtl = (env: NodeJS.ProcessEnv): { leaseTtlMs: number } => ({ leaseTtlMs: leaseTtlFromEnv(env) });
 
-const cliEntry = (): string => fileURLToPath(new URL('../cli.js', import.meta.url));
+const cliEntry = (): string => CLI_ENTRY;
 const logLevel = (options: { verbose?: boolean | undefined }, env: NodeJS.ProcessEnv): string =>
   options.verbose ? 'debug' : (env.ORCHESTRATOR_LOG_LEVEL ?? 'info').toLowerCase();
 

@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 export type DemoCli = 'claude' | 'codex' | 'gemini';
 export const DEMO_CLIS: readonly DemoCli[] = ['gemini', 'claude', 'codex'];
@@ -13,7 +13,7 @@ export const PINNED: Record<DemoCli, string> = {
 };
 
 /** The scripted fake CLIs (test/fixtures/agents), shipped with the package for the demo. */
-export const FAKE_AGENT_BIN = fileURLToPath(new URL('../../test/fixtures/agents/bin', import.meta.url));
+export const FAKE_AGENT_BIN = join(PACKAGE_ROOT, 'test', 'fixtures', 'agents', 'bin');
 
 const executable = (path: string): boolean => {
   try {

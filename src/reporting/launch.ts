@@ -2,7 +2,7 @@ import { ORCHESTRATOR_MCP_SERVER } from '../agents/common/orchestrator-tools.js'
 import type { McpServerSpec } from '../agents/types.js';
 
 export interface ReportingLaunchOptions {
-  /** Absolute path of the built CLI entry (dist/cli.js). */
+  /** Absolute path of the built CLI entry (dist/bin/cli.js, the bundle). */
   cliEntry: string;
   sessionId: string;
   workerId: string;

@@ -1,11 +1,11 @@
 import { appendFile, mkdir } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { ORCHESTRATOR_MCP_SERVER } from '../agents/common/orchestrator-tools.js';
+import { packageVersion } from '../package-root.js';
 
 /*
  * The orchestrator's reporting channel. The agent CLIs show every call to these tools in their own
@@ -74,15 +74,6 @@ function failure(message: string): CallToolResult {
   return { content: [{ type: 'text', text: message }], isError: true };
 }
 
-function packageVersion(): string {
-  // Same file from src/reporting (tests) and dist/reporting (built): both sit two levels down.
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 export function createReportingServer(options: ReportingServerOptions = {}): McpServer {
   const server = new McpServer({ name: ORCHESTRATOR_MCP_SERVER, version: packageVersion() });

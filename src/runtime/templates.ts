@@ -10,7 +10,7 @@ export interface TemplateContext {
   target: string;
   sessionDir: string;
   isGitRepo: boolean;
-  /** dist/cli.js, for the `orchestrate mcp` reporting server and the `orchestrate guard` hook. */
+  /** dist/bin/cli.js, for the `orchestrate mcp` reporting server and the `orchestrate guard` hook. */
   cliEntry?: string;
   /** The configuration file, so the guard applies the same command lists. */
   configPath?: string | undefined;

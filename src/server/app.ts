@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { distPath } from '../package-root.js';
 import { createMetrics } from './metrics.js';
 import type { SessionRegistry } from './registry.js';
 import { registerControlRoutes } from './routes-control.js';
@@ -17,7 +17,7 @@ import { allowedHosts, installGuards } from './security.js';
 import type { FlowLimits } from './stream.js';
 
 /** The dashboard's own folder: the only files this server ever serves. */
-export const DASHBOARD_DIR = fileURLToPath(new URL('./dashboard/', import.meta.url));
+export const DASHBOARD_DIR = distPath('server', 'dashboard');
 const ELK_DIR = dirname(createRequire(import.meta.url).resolve('elkjs/lib/elk.bundled.js'));
 
 export interface ServerOptions {

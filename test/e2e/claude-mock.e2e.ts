@@ -16,7 +16,7 @@ import { assertLoopbackOnly, runRealCli, tempDir, throwawayHome, type CliRun } f
  * (buildCommand). scripts/e2e.sh runs this inside a loopback-only network namespace.
  */
 const root = resolve(import.meta.dirname, '..', '..');
-const cliEntry = join(root, 'dist', 'cli.js');
+const cliEntry = join(root, 'dist', 'bin', 'cli.js');
 
 let provider: MockProvider | undefined;
 afterEach(async () => {
@@ -26,7 +26,7 @@ afterEach(async () => {
 
 beforeAll(() => {
   assertLoopbackOnly();
-  if (!existsSync(cliEntry)) throw new Error('e2e: dist/cli.js is missing; run `npm run build` first');
+  if (!existsSync(cliEntry)) throw new Error('e2e: dist/bin/cli.js is missing; run `npm run build` first');
 });
 
 interface Launch {

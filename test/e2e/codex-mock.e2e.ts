@@ -15,7 +15,7 @@ import { assertLoopbackOnly, runRealCli, tempDir, throwawayHome, type CliRun } f
  * The real Codex CLI against the mock provider's Responses dialect, launched with the argv the
  * orchestrator builds (codexAdapter.buildCommand) plus the mock's provider overrides.
  */
-const CLI_ENTRY = resolve(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+const CLI_ENTRY = resolve(import.meta.dirname, '..', '..', 'dist', 'bin', 'cli.js');
 const CLASSIC = ['-m', 'gpt-5.5'];
 
 let provider: MockProvider | undefined;

@@ -18,7 +18,7 @@ import { assertLoopbackOnly, runRealCli, tempDir, throwawayHome, type CliRun } f
  * the point: the router retries 500s on its own.
  */
 
-const CLI_ENTRY = resolve('dist/cli.js');
+const CLI_ENTRY = resolve('dist/bin/cli.js');
 const PINNED = ['-m', 'gemini-2.5-flash'];
 
 interface Launch {

@@ -11,7 +11,7 @@ import { afterEach, beforeAll } from 'vitest';
 import { agentBin, assertLoopbackOnly, tempDir } from './helpers.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
-export const CLI = join(ROOT, 'dist', 'cli.js');
+export const CLI = join(ROOT, 'dist', 'bin', 'cli.js');
 
 export interface RealSession {
   dir: string;

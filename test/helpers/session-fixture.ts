@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { FAKE_BIN, tempDir } from './fake-agents.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
-export const CLI = join(ROOT, 'dist', 'cli.js');
+export const CLI = join(ROOT, 'dist', 'bin', 'cli.js');
 
 export const PLAN = {
   summary: 'Add a greeting module',

@@ -7,7 +7,7 @@ import { decideHookInput, decideHookText, globLiteralPrefix } from '../../src/sa
 import type { GuardOptions } from '../../src/safety/guard.js';
 
 const repo = join(import.meta.dirname, '..', '..');
-const cli = join(repo, 'dist', 'cli.js');
+const cli = join(repo, 'dist', 'bin', 'cli.js');
 
 let base: string;
 let root: string;

@@ -1,5 +1,6 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { z } from 'zod';
+import { distPath } from '../../package-root.js';
 import { StoreError } from '../store-error.js';
 
 const Answer = z.union([
@@ -44,7 +45,7 @@ export class SyncPg {
     this.flag = new Int32Array(signal);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    this.worker = new Worker(new URL('./bridge-worker.mjs', import.meta.url), {
+    this.worker = new Worker(distPath('persistence', 'postgres', 'bridge-worker.mjs'), {
       workerData: { url, port: port2, signal, statementTimeoutMs: timeoutMs },
       transferList: [port2],
       // Plain JavaScript needs no flags of the parent (which, under `node -e`, would re-run its script).

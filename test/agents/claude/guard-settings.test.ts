@@ -7,7 +7,7 @@ import type { LaunchRequest } from '../../../src/agents/types.js';
 import { tempDir } from '../../helpers/fake-agents.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
-const cli = join(root, 'dist', 'cli.js');
+const cli = join(root, 'dist', 'bin', 'cli.js');
 
 interface HookSettings {
   hooks: { PreToolUse: { matcher: string; hooks: { type: string; command: string }[] }[] };
