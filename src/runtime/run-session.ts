@@ -17,7 +17,7 @@ import { StoreError } from '../persistence/store-error.js';
 import type { Store } from '../persistence/types.js';
 import type { AgentEventInput, OrchestratorDecision, TaskBreakdown, Usage } from '../protocol/index.js';
 import type { TierChoice } from '../probe/tiers.js';
-import { isGitRepo, snapshotTree } from './git.js';
+import { gitState, snapshotTree } from './git.js';
 import { sessionLogger } from './logger.js';
 import { MACHINE_VERSION } from './machine-version.js';
 import { describeAgentEvent, describeState } from './narrate.js';
@@ -170,12 +170,12 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   }
   const notice = env.onNotice ?? (() => undefined);
   const recorder = new SessionRecorder(store, sessionId, log);
-  const git = await isGitRepo(target);
+  const { repo: git, hasHead } = await gitState(target);
   // Reviews diff against the session's start and the last reviewed state: both survive a restart.
   const base = snapshot ? store.ofType(sessionId, 'session.started')[0]?.payload.baseTree : undefined;
   const lastReviewed = snapshot ? store.ofType(sessionId, 'review.tree').at(-1)?.payload.tree : undefined;
   const trees: { base?: string; last?: string } = git
-    ? { base: typeof base === 'string' ? base : await snapshotTree(target), ...(typeof lastReviewed === 'string' ? { last: lastReviewed } : {}) }
+    ? { base: typeof base === 'string' ? base : await snapshotTree(target, hasHead), ...(typeof lastReviewed === 'string' ? { last: lastReviewed } : {}) }
     : {};
   const templates = launchTemplates({
     config,
