@@ -4,6 +4,7 @@
 // agent's exit) arrived and, for lines written by the fake agent in steady mode, how long after
 // the write each one arrived. Messages are inspected as text, not parsed: a benchmark client
 // must cost as little as possible.
+import { writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { spread, wallMs, type Spread } from './lib/stats.js';
 
@@ -23,10 +24,12 @@ export interface ClientResult {
 }
 
 /** `cpuMs`: this process's CPU time (user + system) from all clients connected to the last marker. */
-export type ClientsMessage = { type: 'ready' } | { type: 'done'; clients: ClientResult[]; latency: Spread; cpuMs: number } | { type: 'failed'; message: string };
+export type ClientsMessage = { type: 'ready' } | { type: 'done'; clients: ClientResult[]; latency: Spread; warm: Spread; cpuMs: number } | { type: 'failed'; message: string };
 
 const MARKER = '"kind":"process.exited"';
 const STAMP = 'bench t=';
+/** Lines written this long after the first one are past the start (JIT warm-up, first allocations). */
+const WARM_AFTER_MS = 1000;
 
 function reply(m: ClientsMessage): void {
   process.send?.(m);
@@ -34,12 +37,14 @@ function reply(m: ClientsMessage): void {
 
 function run(start: ClientsStart): void {
   const latencies: number[] = [];
+  const written: number[] = [];
   const results: ClientResult[] = [];
   let open = 0;
   let cpuAtReady = process.cpuUsage();
   let finished = 0;
   for (let i = 0; i < start.clients; i++) {
-    const ws = new WebSocket(start.url, { headers: { authorization: `Bearer ${start.token}` } });
+    // The measuring instrument must cost little: the server's text is trusted here, not re-validated.
+    const ws = new WebSocket(start.url, { headers: { authorization: `Bearer ${start.token}` }, skipUTF8Validation: true, perMessageDeflate: false });
     const result: ClientResult = { received: 0, outOfOrder: 0, markerSeq: 0, markerAt: 0 };
     results.push(result);
     let last = 0;
@@ -53,19 +58,28 @@ function run(start: ClientsStart): void {
     ws.on('message', (data: Buffer) => {
       const at = wallMs();
       const text = data.toString('utf8');
-      const seq = Number(/^\{"seq":(\d+)/.exec(text)?.[1] ?? -1);
+      // Every envelope starts with {"seq":N, (server/stream.ts writes it first).
+      const seq = text.startsWith('{"seq":') ? Number(text.slice(7, text.indexOf(',', 7))) : -1;
       if (seq !== last + 1) result.outOfOrder += 1;
       last = seq;
       result.received += 1;
       const stamp = text.indexOf(STAMP);
-      if (stamp >= 0) latencies.push(at - Number.parseFloat(text.slice(stamp + STAMP.length, stamp + STAMP.length + 20)));
+      if (stamp >= 0) {
+        const w = Number.parseFloat(text.slice(stamp + STAMP.length, stamp + STAMP.length + 20));
+        latencies.push(at - w);
+        written.push(w);
+      }
       if (result.markerSeq === 0 && text.includes(MARKER)) {
         result.markerSeq = seq;
         result.markerAt = at;
         finished += 1;
         if (finished === start.clients) {
           const cpu = process.cpuUsage(cpuAtReady);
-          reply({ type: 'done', clients: results, latency: spread(latencies), cpuMs: (cpu.user + cpu.system) / 1000 });
+          const first = Math.min(...written.slice(0, 1000));
+          const warm = latencies.filter((_, k) => (written[k] ?? 0) - first >= WARM_AFTER_MS);
+          // BENCH_LATENCY_TRACE=<file>: every sample as "<ms since the first write> <latency ms>", to see when delays happen.
+          if (process.env.BENCH_LATENCY_TRACE) writeFileSync(process.env.BENCH_LATENCY_TRACE, written.map((w, k) => `${(w - first).toFixed(1)} ${(latencies[k] ?? 0).toFixed(2)}`).join('\n'));
+          reply({ type: 'done', clients: results, latency: spread(latencies), warm: spread(warm), cpuMs: (cpu.user + cpu.system) / 1000 });
         }
       }
     });
