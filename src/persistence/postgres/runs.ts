@@ -1,5 +1,6 @@
 import { StoreError } from '../store-error.js';
 import type { LogEntry, LogEntryInput } from '../types.js';
+import { decodeJson, jsonb } from './jsonb-text.js';
 import type { Row, SyncPg } from './sync-pg.js';
 
 export type RunState = 'queued' | 'running' | 'done';
@@ -21,7 +22,7 @@ const toRun = (r: Row): RunRecord => ({
   runId: String(r.run_id),
   sessionId: String(r.session_id),
   agent: String(r.agent),
-  input: r.input,
+  input: decodeJson(r.input),
   state: String(r.state) as RunState,
   owner: typeof r.owner === 'string' ? r.owner : undefined,
   epoch: Number(r.epoch),
@@ -49,7 +50,7 @@ export class RunTable {
     this.sessionWrite(
       run.sessionId,
       "INSERT INTO runs (run_id, session_id, agent, input, state, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', $5, $5) ON CONFLICT (run_id) DO NOTHING",
-      [run.runId, run.sessionId, run.agent, JSON.stringify(run.input), now],
+      [run.runId, run.sessionId, run.agent, jsonb(run.input), now],
     );
     const row = this.get(run.runId);
     if (!row) throw new Error(`run ${run.runId} vanished`);
