@@ -220,7 +220,8 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
             onSpawned: (input, pid) => recordSpawn(input.workerId, input.agent, input.attempt, pid),
           }),
           recovery: recoveryMachine.provide({ actors: { awaitGroupExit: env.remote ? remoteGroupExit : awaitGroupExit } }),
-          // A remote agent's process is on its worker's host, not to be measured here.
+          // A remote agent's process is on its worker's host, which measures it (the limits travel
+          // with the run) and reports a breach as the same event through the log.
           ...(env.remote ? {} : { resourceMonitor }),
         },
       }),
