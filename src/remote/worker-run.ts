@@ -2,9 +2,15 @@ import type { Logger } from 'pino';
 import type { AgentProcessInput } from '../machines/events.js';
 import type { PgStore } from '../persistence/postgres/store.js';
 import type { LogEntryInput } from '../persistence/types.js';
+import { z } from 'zod';
 import { RemoteRunInput } from './run-entries.js';
+import { ReviewRunInput } from './review-entries.js';
 import { startAgentRun } from './run-agent.js';
+import { startReviewRun } from './run-review.js';
 import type { RunContext } from './run-context.js';
+
+/** What a worker executes: an agent run of a worker machine, or one reviewer of a review. */
+const RunInput = z.union([ReviewRunInput, RemoteRunInput]);
 
 export type RunOutcome = 'finished' | 'not_mine' | 'lost' | 'invalid';
 
@@ -17,7 +23,7 @@ export interface WorkerRunEnv {
 }
 
 /**
- * Executes one queued run on this host. Every event is committed to the shared log under this
+ * Executes one queued run on this host (an agent run or a reviewer run). Every event is committed to the shared log under this
  * worker's run epoch before anything else happens; a refused write (the run was taken over) or
  * a lost lease ends the run here at once, writing nothing more.
  */
@@ -26,7 +32,7 @@ export async function executeRun(runId: string, env: WorkerRunEnv, shutdown: Abo
   const row = store.runs.get(runId);
   // Ended, or no longer wanted (its session stopped it before any worker took it).
   if (!row || row.state === 'done' || row.stopRequested) return 'not_mine';
-  const parsed = RemoteRunInput.safeParse(row.input);
+  const parsed = RunInput.safeParse(row.input);
   if (!parsed.success) return 'invalid';
   const epoch = store.runs.claim(runId, env.owner, env.leaseTtlMs, Date.now());
   // Delivered twice, or its worker is still alive: whoever holds the lease runs it.
@@ -88,8 +94,12 @@ export async function executeRun(runId: string, env: WorkerRunEnv, shutdown: Abo
     }
   };
   shutdown.addEventListener('abort', onShutdown);
-  // The request is the orchestrator's own output (its identity fields are checked above), passed through.
-  const body = startAgentRun(parsed.data as unknown as AgentProcessInput, ctx, parsed.data.continueConversation === true);
+  const run = parsed.data;
+  const body =
+    'kind' in run
+      ? startReviewRun(run, ctx)
+      : // The request is the orchestrator's own output (its identity fields are checked above), passed through.
+        startAgentRun(run as unknown as AgentProcessInput, ctx, run.continueConversation === true);
   try {
     return await done;
   } finally {

@@ -1,5 +1,6 @@
 import { chooseSandbox } from '../safety/sandbox.js';
 import { createRemoteAgentProcess, remoteGroupExit, type RemoteRunDeps } from '../remote/remote-agent-process.js';
+import { remoteReviewerRun } from '../remote/remote-reviewer-run.js';
 import { SessionConfirmations } from './confirmations.js';
 import { join } from 'node:path';
 import { createActor, waitFor, type ActorRefFrom, type InspectionEvent, type Snapshot } from 'xstate';
@@ -15,7 +16,7 @@ import { sessionMachine, type SessionEvent } from '../machines/session.js';
 import { workerMachine } from '../machines/worker.js';
 import { StoreError } from '../persistence/store-error.js';
 import type { Store } from '../persistence/types.js';
-import type { AgentEventInput, OrchestratorDecision, TaskBreakdown, Usage } from '../protocol/index.js';
+import type { AgentEventInput, OrchestratorDecision, PeerReview, TaskBreakdown, Usage } from '../protocol/index.js';
 import type { TierChoice } from '../probe/tiers.js';
 import { isGitRepo, snapshotTree } from './git.js';
 import { sessionLogger } from './logger.js';
@@ -204,6 +205,14 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   };
 
   let restoring = snapshot !== undefined;
+  const reviews = {
+    sessionDir,
+    templates,
+    adapters,
+    // After a restart, a reviewer that had answered is not asked again.
+    recorded: (reviewId: string, reviewer: string) => store.reviews(sessionId).find((r) => r.reviewId === reviewId && r.reviewer === reviewer),
+    onReview: (review: PeerReview) => store.saveReview(sessionId, review),
+  };
   const machine = sessionMachine.provide({
     actors: {
       worker: workerMachine.provide({
@@ -227,20 +236,10 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
       }),
       review: reviewMachine.provide({
         actors: {
-          reviewerRun: reviewerRun({
-            sessionDir,
-            templates,
-            adapters,
-            onEvent: (e) => {
-              narrate(e);
-              recorder.agentEvent(e, () => reportUsage(e));
-            },
-            // After a restart, a reviewer that had answered is not asked again.
-            recorded: (reviewId, reviewer) => store.reviews(sessionId).find((r) => r.reviewId === reviewId && r.reviewer === reviewer),
-            onReview: (review) => store.saveReview(sessionId, review),
-            onSpawned: recordSpawn,
-            afterCommit: (then) => recorder.writer.afterCommit(then),
-          }),
+          reviewerRun: env.remote
+            ? // Launched by a worker with the reviewer's agent; its events are committed there.
+              remoteReviewerRun({ ...env.remote, ...reviews, log, publish: (e) => recorder.bus.emit('entry', e), restoring: () => restoring, onEvent: (e) => (narrate(e), reportUsage(e)) })
+            : reviewerRun({ ...reviews, onEvent: (e) => (narrate(e), recorder.agentEvent(e, () => reportUsage(e))), onSpawned: recordSpawn, afterCommit: (then) => recorder.writer.afterCommit(then) }),
           prepareReview: prepareReview({
             sessionDir,
             target,
