@@ -8,6 +8,7 @@ import { ReviewRunInput } from './review-entries.js';
 import { startAgentRun } from './run-agent.js';
 import { startReviewRun } from './run-review.js';
 import type { RunContext } from './run-context.js';
+import { keepLease } from '../runtime/lease.js';
 
 /** What a worker executes: an agent run of a worker machine, or one reviewer of a review. */
 const RunInput = z.union([ReviewRunInput, RemoteRunInput]);
@@ -34,7 +35,8 @@ export async function executeRun(runId: string, env: WorkerRunEnv, shutdown: Abo
   if (!row || row.state === 'done' || row.stopRequested) return 'not_mine';
   const parsed = RunInput.safeParse(row.input);
   if (!parsed.success) return 'invalid';
-  const epoch = store.runs.claim(runId, env.owner, env.leaseTtlMs, Date.now());
+  const claimedAt = Date.now();
+  const epoch = store.runs.claim(runId, env.owner, env.leaseTtlMs, claimedAt);
   // Delivered twice, or its worker is still alive: whoever holds the lease runs it.
   if (epoch === undefined) return 'not_mine';
   log.info({ runId, epoch }, 'run claimed');
@@ -73,18 +75,24 @@ export async function executeRun(runId: string, env: WorkerRunEnv, shutdown: Abo
   };
 
   let stopAsked = false;
-  const renew = setInterval(() => {
-    try {
-      const lease = store.runs.renew(runId, epoch, env.leaseTtlMs, Date.now());
-      if (!lease.held) abandon();
-      else if (lease.stopRequested && !stopAsked) {
+  const stopRenewing = keepLease({
+    ttlMs: env.leaseTtlMs,
+    takenAt: claimedAt,
+    renew: (now) => {
+      const lease = store.runs.renew(runId, epoch, env.leaseTtlMs, now);
+      if (lease.held && lease.stopRequested && !stopAsked) {
         stopAsked = true;
         body.stop();
       }
-    } catch (error) {
-      log.warn({ err: error, runId }, 'could not renew the run lease');
-    }
-  }, env.leaseTtlMs / 3);
+      return lease.held;
+    },
+    onRetry: (error) => log.warn({ err: error, runId }, 'could not renew the run lease; trying again'),
+    onLost: (loss) => {
+      // Taken over, or cut off past the lease: another worker may be running it now.
+      log.warn({ loss, runId, epoch }, loss.kind === 'taken' ? 'the run was taken over; stopping it here' : 'the run lease could not be renewed before it ran out; stopping the agent here');
+      abandon();
+    },
+  });
   const onShutdown = (): void => {
     abandon();
     try {
@@ -103,7 +111,7 @@ export async function executeRun(runId: string, env: WorkerRunEnv, shutdown: Abo
   try {
     return await done;
   } finally {
-    clearInterval(renew);
+    stopRenewing();
     shutdown.removeEventListener('abort', onShutdown);
     body.kill();
   }

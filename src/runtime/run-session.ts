@@ -27,7 +27,7 @@ import { observeSession, type SessionObserver } from './observe.js';
 import { Inspector, changeEntry } from '../inspect/live.js';
 import { logInspection } from '../inspect/jsonl.js';
 import type { RedactMode } from '../inspect/redact.js';
-import { holderIsDead, LEASE_TTL_MS, leaseOwner } from './lease.js';
+import { holderIsDead, keepLease, LEASE_TTL_MS, leaseOwner } from './lease.js';
 import { killStaleAgents, startTicks } from './stale-agents.js';
 import { launchTemplates } from './templates.js';
 import { prepareSessionDir } from './workspace.js';
@@ -157,9 +157,10 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   const sandbox = chooseSandbox(s.config.safety.sandbox, process.env);
   if (!sandbox.ok) return { kind: 'sandbox', message: `${sandbox.reason}; install bubblewrap or set safety.sandbox to "auto" or "off"` };
   const owner = leaseOwner();
-  const lease = store.acquireLease(s.sessionId, owner, ttl, Date.now());
+  const leaseAt = Date.now();
+  const lease = store.acquireLease(s.sessionId, owner, ttl, leaseAt);
   // A holder on this host whose process is gone (killed orchestrator) does not block a resume.
-  const takenOver = !lease.ok && holderIsDead(lease.holder.owner) && store.takeOverLease(s.sessionId, lease.holder.owner, owner, ttl, Date.now());
+  const takenOver = !lease.ok && holderIsDead(lease.holder.owner) && store.takeOverLease(s.sessionId, lease.holder.owner, owner, ttl, leaseAt);
   if (!lease.ok && !takenOver) {
     return { kind: 'leased', message: `session ${s.sessionId} is being driven by ${lease.holder.owner} (lease until ${new Date(lease.holder.expiresAt).toISOString()}); not starting a second orchestrator` };
   }
@@ -170,6 +171,8 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     if (killed.length > 0) log.warn({ pids: killed }, 'killed agent process groups left by the previous orchestrator');
   }
   const notice = env.onNotice ?? (() => undefined);
+  // Each store call that held the event loop (a slow or unreachable PostgreSQL) goes on record.
+  const unwatchStore = store.onBlocked?.((call) => log.warn({ call }, `a store call held this process for ${call.ms} ms`));
   const recorder = new SessionRecorder(store, sessionId, log);
   const git = await isGitRepo(target);
   // Reviews diff against the session's start and the last reviewed state: both survive a restart.
@@ -300,26 +303,24 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     if (e.usage) actor.send({ type: 'usage.reported', agent: e.agent, usage: e.usage });
   };
 
-  const renew = setInterval(() => {
-    let held: boolean;
-    try {
-      held = store.renewLease(sessionId, owner, ttl, Date.now());
-    } catch (error) {
-      // The store is unreachable: try again next time. If another orchestrator takes the
-      // session over meanwhile, the epoch fence refuses this one's writes anyway.
-      log.warn({ err: error }, 'could not renew the session lease');
-      return;
-    }
-    if (!held) {
-      halted = 'the session lease was taken over by another orchestrator';
-      log.error('the session lease was lost to another orchestrator; stopping here without writing anything more');
+  const stopRenewing = keepLease({
+    ttlMs: ttl,
+    takenAt: leaseAt,
+    renew: (now) => store.renewLease(sessionId, owner, ttl, now),
+    // If another orchestrator takes the session over meanwhile, the epoch fence refuses this one's writes.
+    onRetry: (error) => log.warn({ err: error }, 'could not renew the session lease; trying again'),
+    onLost: (loss) => {
+      halted =
+        loss.kind === 'taken'
+          ? 'the session lease was taken over by another orchestrator'
+          : `the session lease could not be renewed before it ran out (${loss.error instanceof Error ? loss.error.message : String(loss.error)}); resume the session once the store is reachable`;
+      log.error({ loss }, 'the session lease is lost; stopping here without writing anything more');
       notice(`orchestrate: ${halted}; this one stops here without writing anything more.`);
       recordChanges = false;
       observer.dispose();
       actor.stop();
-    }
-  }, ttl / 3);
-  renew.unref();
+    },
+  });
 
   log.info({ sessionId, task: s.task, target, tier: s.tier, resumed: Boolean(snapshot), machineVersion: MACHINE_VERSION }, snapshot ? 'session resumed' : 'session started');
   recorder.note(snapshot ? 'session.resumed' : 'session.started', {
@@ -380,7 +381,8 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     close: () => {
       if (closed) return;
       closed = true;
-      clearInterval(renew);
+      stopRenewing();
+      unwatchStore?.();
       confirmations.stop();
       // The last live state is what a resume continues from: save it before stopping.
       observer.saveNow();

@@ -185,12 +185,12 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
     procs.push(cutOff);
     const session = runCli(sessionArgs(f), env, 120_000);
     expect(await waitUntil(() => existsSync(join(f.target, 'started.txt')), 60_000)).toBe(true);
-    relay.partition();
+    await relay.partition();
     const other = startWorker(env);
     procs.push(other);
     expect(await waitUntil(() => takenOver(url), 60_000)).toBe(true);
     await new Promise((r) => setTimeout(r, 3_000));
-    relay.heal();
+    await relay.heal();
     const r = await session;
     expect(r.code, r.stderr).toBe(0);
     await stopAll([cutOff, other]);

@@ -1,6 +1,7 @@
 import { StoreError } from '../store-error.js';
 import type { LogEntry, LogEntryInput } from '../types.js';
 import { decodeJson, jsonb } from './jsonb-text.js';
+import { leaseCallTimeoutMs } from './leases.js';
 import type { Row, SyncPg } from './sync-pg.js';
 
 export type RunState = 'queued' | 'running' | 'done';
@@ -88,7 +89,9 @@ export class RunTable {
 
   /** Extends the lease if this epoch still holds it; also says whether a stop was asked for. */
   renew(runId: string, epoch: number, ttlMs: number, now: number): { held: boolean; stopRequested: boolean } {
-    const row = this.pg.query("UPDATE runs SET expires_at = $3 WHERE run_id = $1 AND epoch = $2 AND state = 'running' RETURNING stop_requested", [runId, epoch, now + ttlMs]).rows[0];
+    const row = this.pg.query("UPDATE runs SET expires_at = $3 WHERE run_id = $1 AND epoch = $2 AND state = 'running' RETURNING stop_requested", [runId, epoch, now + ttlMs], {
+      timeoutMs: leaseCallTimeoutMs(ttlMs),
+    }).rows[0];
     return { held: row !== undefined, stopRequested: row?.stop_requested === true };
   }
 

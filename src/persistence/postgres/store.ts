@@ -7,7 +7,7 @@ import { AppendWatcher } from './notify.js';
 import { RunTable } from './runs.js';
 import { entryRow, EVENT_COLUMNS, toEntry, toSession } from './rows.js';
 import { decodeJson, decodeText, jsonb } from './jsonb-text.js';
-import { SyncPg } from './sync-pg.js';
+import { SyncPg, type BlockedCall } from './sync-pg.js';
 
 /** The channel each committed append notifies (payload: the session id), on commit only. */
 export const APPEND_CHANNEL = 'orchestrate_events';
@@ -28,9 +28,13 @@ export class PgStore implements Store {
   /** Remote agent runs (`orchestrate worker`), on the same connection. */
   readonly runs: RunTable;
 
-  constructor(readonly url: string) {
+  /** `timeoutMs` bounds every call, and so how long this process's event loop can stand still on one. */
+  constructor(
+    readonly url: string,
+    options: { timeoutMs?: number } = {},
+  ) {
     this.path = redactUrl(url);
-    this.pg = new SyncPg(url);
+    this.pg = new SyncPg(url, options.timeoutMs);
     this.runs = new RunTable(
       this.pg,
       (entries) => this.append(entries),
@@ -47,6 +51,13 @@ export class PgStore implements Store {
   close(): void {
     this.watcher?.close();
     this.pg.close();
+  }
+
+  onBlocked(listener: (call: BlockedCall) => void): () => void {
+    this.pg.onBlocked = listener;
+    return () => {
+      if (this.pg.onBlocked === listener) this.pg.onBlocked = undefined;
+    };
   }
 
   onAppended(listener: (sessionId: string) => void): () => void {
