@@ -28,7 +28,23 @@ export interface ReviewerRunDeps {
   now?: () => Date;
 }
 
-type Input = ReviewerRunInput & { timeoutMs: number };
+export type ReviewerRunActorInput = ReviewerRunInput & { timeoutMs: number };
+type Input = ReviewerRunActorInput;
+
+/** The PeerReview of one reviewer run: its answer, or why there is none (then a `concern`). */
+export function peerReview(input: Input, outcome: PeerReview['outcome'], at: Date, answer?: ReviewAnswer, why?: string): PeerReview {
+  return {
+    reviewId: input.reviewId,
+    reviewer: input.reviewer,
+    subjectWorkerId: input.subjectWorkerId,
+    trigger: input.trigger,
+    outcome,
+    verdict: answer?.verdict ?? 'concern',
+    summary: answer?.summary ?? why ?? outcome,
+    findings: answer?.findings ?? [],
+    timestamp: at.toISOString(),
+  };
+}
 
 /**
  * One reviewer: launch its agent read-only with the verdict schema, bounded by a timeout,
@@ -42,17 +58,7 @@ export function reviewerRun(deps: ReviewerRunDeps) {
     const now = deps.now ?? (() => new Date());
     const dir = join(deps.sessionDir, 'reviews', input.reviewId);
     mkdirSync(dir, { recursive: true });
-    const review = (outcome: PeerReview['outcome'], answer?: ReviewAnswer, why?: string): PeerReview => ({
-      reviewId: input.reviewId,
-      reviewer: input.reviewer,
-      subjectWorkerId: input.subjectWorkerId,
-      trigger: input.trigger,
-      outcome,
-      verdict: answer?.verdict ?? 'concern',
-      summary: answer?.summary ?? why ?? outcome,
-      findings: answer?.findings ?? [],
-      timestamp: now().toISOString(),
-    });
+    const review = (outcome: PeerReview['outcome'], answer?: ReviewAnswer, why?: string): PeerReview => peerReview(input, outcome, now(), answer, why);
     const template = deps.templates[input.reviewer];
     const adapterName = deps.adapters[input.reviewer];
     if (!template || !adapterName) return review('failed', undefined, `no launch configuration for reviewer ${input.reviewer}`);

@@ -36,13 +36,17 @@ export async function runWorkerCli(options: WorkerCliOptions, io: RunIo): Promis
     err(options.agents ? `--agents takes agent names separated by commas, got "${options.agents}"` : 'none of claude, codex, gemini is installed here; name the agents with --agents');
     return EXIT.usage;
   }
-  const store = openStoreAt(spec);
+  const leaseTtlMs = leaseTtlFromEnv(io.env);
+  // A worker's calls are small (a run's events, its lease): none may hold it anywhere near as long
+  // as its runs' leases last, or it could not notice in time that it is cut off (worker-run.ts).
+  const store = openStoreAt(spec, { pgTimeoutMs: Math.max(2_000, Math.floor(leaseTtlMs / 3)) });
   if (store instanceof StoreError || !(store instanceof PgStore)) {
     err(store instanceof StoreError ? store.message : 'not a PostgreSQL store');
     return EXIT.failed;
   }
   const level = options.verbose ? 'debug' : (io.env.ORCHESTRATOR_LOG_LEVEL ?? 'info').toLowerCase();
   const log = pino({ level: (LOG_LEVELS as readonly string[]).includes(level) ? level : 'info', base: undefined, timestamp: stdTimeFunctions.isoTime }, destination({ dest: 2, sync: true }));
+  store.onBlocked((call) => log.warn({ call }, `a store call held this worker for ${call.ms} ms`));
   let queue: RunQueue;
   try {
     queue = await RunQueue.open(spec.url, (error) => log.warn({ err: error }, 'queue error'));
@@ -58,7 +62,7 @@ export async function runWorkerCli(options: WorkerCliOptions, io: RunIo): Promis
   io.stdout.write(`worker on ${store.path}: agents ${agents.data.join(', ')}, up to ${options.concurrency} at once (Ctrl-C stops)\n`);
   try {
     await runWorker(
-      { store, queue, agents: agents.data, concurrency: options.concurrency, leaseTtlMs: leaseTtlFromEnv(io.env), log, notice: (line) => io.stdout.write(`${line}\n`) },
+      { store, queue, agents: agents.data, concurrency: options.concurrency, leaseTtlMs, log, notice: (line) => io.stdout.write(`${line}\n`) },
       stop.signal,
     );
   } finally {

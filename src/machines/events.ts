@@ -20,6 +20,12 @@ export interface AgentProcessInput {
   maxLineBytes?: number;
   stderrTailBytes?: number;
   killGraceMs?: number;
+  /**
+   * The worker's resource limits. A local run is measured by the worker machine's own monitor;
+   * a run executed on another host (`orchestrate worker`) can only be measured there, so the
+   * limits travel with the launch.
+   */
+  limits?: WorkerLimits | undefined;
 }
 
 export type AgentProcessEvent =

@@ -166,6 +166,7 @@ export const workerMachine = setup({
         attempt: context.attempt,
         request: context.request,
         sessionDir: context.sessionDir,
+        ...(context.limits ? { limits: context.limits } : {}),
       }),
     }),
     stopProcess: stopChild(({ context }) => procId(context.attempt)),
@@ -217,7 +218,7 @@ export const workerMachine = setup({
       enqueue.assign({ attempt, request: event.request, recoveries: context.recoveries + 1, exitCode: undefined, signal: undefined });
       enqueue.spawnChild('agentProcess', {
         id: procId(attempt),
-        input: { sessionId: context.sessionId, workerId: context.workerId, agent: context.agent, adapter: context.adapter, attempt, request: event.request, sessionDir: context.sessionDir },
+        input: { sessionId: context.sessionId, workerId: context.workerId, agent: context.agent, adapter: context.adapter, attempt, request: event.request, sessionDir: context.sessionDir, ...(context.limits ? { limits: context.limits } : {}) },
       });
       enqueue.sendParent({ type: 'worker.recovery', workerId: context.workerId, agent: context.agent, phase: 'relaunched', kind: context.pendingClassification?.kind ?? 'unknown', evidence: context.pendingClassification?.evidence ?? '', change: event.change, suggestions: [], attempt } satisfies WorkerNotice);
     }),

@@ -31,9 +31,9 @@ export function storeSpec(choices: { flag?: string | undefined; env?: string | u
 }
 
 /** Opens the store the spec names; a failure is a value (a corrupt file, a newer schema, no server). */
-export function openStoreAt(spec: StoreSpec, options: { readonly?: boolean; mustExist?: boolean } = {}): Store | StoreError {
+export function openStoreAt(spec: StoreSpec, options: { readonly?: boolean; mustExist?: boolean; pgTimeoutMs?: number } = {}): Store | StoreError {
   try {
-    if (spec.kind === 'postgres') return new PgStore(spec.url);
+    if (spec.kind === 'postgres') return new PgStore(spec.url, options.pgTimeoutMs === undefined ? {} : { timeoutMs: options.pgTimeoutMs });
     if (options.mustExist && !existsSync(spec.path)) return new StoreError('io', `no session store at ${spec.path}`);
     return new SqliteStore(spec.path, options.readonly ? { readonly: true } : {});
   } catch (error) {

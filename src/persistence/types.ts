@@ -125,4 +125,9 @@ export interface Store extends EventLog, SessionStore, SnapshotStore, RecordStor
    * table, and keeps polling too, so a lost notification loses nothing. Returns the unsubscribe.
    */
   onAppended?(listener: (sessionId: string) => void): () => void;
+  /**
+   * Calls `listener` for each call that held the thread for a second or more, where the backend
+   * can block on a network (PostgreSQL): the event loop stood still that long. Returns the unsubscribe.
+   */
+  onBlocked?(listener: (call: { ms: number; what: string; failed: boolean }) => void): () => void;
 }

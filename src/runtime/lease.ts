@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { leaseCallTimeoutMs } from '../persistence/postgres/leases.js';
 import { startTicks } from './stale-agents.js';
 
 /** How long a session's (or a remote run's) lease lasts unrenewed; it is renewed every third of it. */
@@ -24,3 +25,48 @@ export function holderIsDead(owner: string): boolean {
 }
 
 export const leaseOwner = (): string => `${hostname()}:${process.pid}:${startTicks(process.pid) ?? '0'}:${randomBytes(3).toString('hex')}`;
+
+/** Why a holder stopped holding its lease. */
+export type LeaseLoss = { kind: 'taken' } | { kind: 'unconfirmed'; error: unknown };
+
+/**
+ * Renews a lease every third of its TTL until stopped or lost. Lost means the store said another
+ * holder has it now, or a renewal failed and the next one (a third of the TTL later, taking up to
+ * `leaseCallTimeoutMs`) could not be confirmed before the lease runs out by this holder's own
+ * clock (it lasts from the start of the last renewal that went through): the holder gives up
+ * before another host may take it over. With the default 15 s: one failed renewal is retried,
+ * two in a row give up, 2 s or more before the lease ends. The epoch fence already
+ * refuses every write of a holder that was taken over; giving up here also stops what the store
+ * cannot fence — agent processes still working on the target — before a successor starts its own.
+ */
+export function keepLease(o: {
+  ttlMs: number;
+  /** When the lease was taken (the `now` its expiry was computed from). */
+  takenAt: number;
+  /** True while the lease is still this holder's; throws when the store cannot be reached. */
+  renew: (now: number) => boolean;
+  /** A renewal failed but there is time for another. */
+  onRetry: (error: unknown) => void;
+  onLost: (loss: LeaseLoss) => void;
+}): () => void {
+  let validUntil = o.takenAt + o.ttlMs;
+  const every = o.ttlMs / 3;
+  const timer = setInterval(() => {
+    const startedAt = Date.now();
+    let held: boolean;
+    try {
+      held = o.renew(startedAt);
+    } catch (error) {
+      if (startedAt + every + leaseCallTimeoutMs(o.ttlMs) < validUntil) return o.onRetry(error);
+      clearInterval(timer);
+      return o.onLost({ kind: 'unconfirmed', error });
+    }
+    if (held) validUntil = startedAt + o.ttlMs;
+    else {
+      clearInterval(timer);
+      o.onLost({ kind: 'taken' });
+    }
+  }, every);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,5 +1,6 @@
 import { chooseSandbox } from '../safety/sandbox.js';
 import { createRemoteAgentProcess, remoteGroupExit, type RemoteRunDeps } from '../remote/remote-agent-process.js';
+import { remoteReviewerRun } from '../remote/remote-reviewer-run.js';
 import { SessionConfirmations } from './confirmations.js';
 import { join } from 'node:path';
 import { createActor, waitFor, type ActorRefFrom, type InspectionEvent, type Snapshot } from 'xstate';
@@ -15,7 +16,7 @@ import { sessionMachine, type SessionEvent } from '../machines/session.js';
 import { workerMachine } from '../machines/worker.js';
 import { StoreError } from '../persistence/store-error.js';
 import type { Store } from '../persistence/types.js';
-import type { AgentEventInput, OrchestratorDecision, TaskBreakdown, Usage } from '../protocol/index.js';
+import type { AgentEventInput, OrchestratorDecision, PeerReview, TaskBreakdown, Usage } from '../protocol/index.js';
 import type { TierChoice } from '../probe/tiers.js';
 import { gitState, snapshotTree } from './git.js';
 import { sessionLogger } from './logger.js';
@@ -26,7 +27,7 @@ import { observeSession, type SessionObserver } from './observe.js';
 import { Inspector, changeEntry } from '../inspect/live.js';
 import { logInspection } from '../inspect/jsonl.js';
 import type { RedactMode } from '../inspect/redact.js';
-import { holderIsDead, LEASE_TTL_MS, leaseOwner } from './lease.js';
+import { holderIsDead, keepLease, LEASE_TTL_MS, leaseOwner } from './lease.js';
 import { killStaleAgents, startTicks } from './stale-agents.js';
 import { launchTemplates } from './templates.js';
 import { prepareSessionDir } from './workspace.js';
@@ -156,9 +157,10 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   const sandbox = chooseSandbox(s.config.safety.sandbox, process.env);
   if (!sandbox.ok) return { kind: 'sandbox', message: `${sandbox.reason}; install bubblewrap or set safety.sandbox to "auto" or "off"` };
   const owner = leaseOwner();
-  const lease = store.acquireLease(s.sessionId, owner, ttl, Date.now());
+  const leaseAt = Date.now();
+  const lease = store.acquireLease(s.sessionId, owner, ttl, leaseAt);
   // A holder on this host whose process is gone (killed orchestrator) does not block a resume.
-  const takenOver = !lease.ok && holderIsDead(lease.holder.owner) && store.takeOverLease(s.sessionId, lease.holder.owner, owner, ttl, Date.now());
+  const takenOver = !lease.ok && holderIsDead(lease.holder.owner) && store.takeOverLease(s.sessionId, lease.holder.owner, owner, ttl, leaseAt);
   if (!lease.ok && !takenOver) {
     return { kind: 'leased', message: `session ${s.sessionId} is being driven by ${lease.holder.owner} (lease until ${new Date(lease.holder.expiresAt).toISOString()}); not starting a second orchestrator` };
   }
@@ -169,6 +171,8 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     if (killed.length > 0) log.warn({ pids: killed }, 'killed agent process groups left by the previous orchestrator');
   }
   const notice = env.onNotice ?? (() => undefined);
+  // Each store call that held the event loop (a slow or unreachable PostgreSQL) goes on record.
+  const unwatchStore = store.onBlocked?.((call) => log.warn({ call }, `a store call held this process for ${call.ms} ms`));
   const recorder = new SessionRecorder(store, sessionId, log);
   const { repo: git, hasHead } = await gitState(target);
   // Reviews diff against the session's start and the last reviewed state: both survive a restart.
@@ -204,6 +208,14 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   };
 
   let restoring = snapshot !== undefined;
+  const reviews = {
+    sessionDir,
+    templates,
+    adapters,
+    // After a restart, a reviewer that had answered is not asked again.
+    recorded: (reviewId: string, reviewer: string) => store.reviews(sessionId).find((r) => r.reviewId === reviewId && r.reviewer === reviewer),
+    onReview: (review: PeerReview) => store.saveReview(sessionId, review),
+  };
   const machine = sessionMachine.provide({
     actors: {
       worker: workerMachine.provide({
@@ -220,26 +232,17 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
             onSpawned: (input, pid) => recordSpawn(input.workerId, input.agent, input.attempt, pid),
           }),
           recovery: recoveryMachine.provide({ actors: { awaitGroupExit: env.remote ? remoteGroupExit : awaitGroupExit } }),
-          // A remote agent's process is on its worker's host, not to be measured here.
+          // A remote agent's process is on its worker's host, which measures it (the limits travel
+          // with the run) and reports a breach as the same event through the log.
           ...(env.remote ? {} : { resourceMonitor }),
         },
       }),
       review: reviewMachine.provide({
         actors: {
-          reviewerRun: reviewerRun({
-            sessionDir,
-            templates,
-            adapters,
-            onEvent: (e) => {
-              narrate(e);
-              recorder.agentEvent(e, () => reportUsage(e));
-            },
-            // After a restart, a reviewer that had answered is not asked again.
-            recorded: (reviewId, reviewer) => store.reviews(sessionId).find((r) => r.reviewId === reviewId && r.reviewer === reviewer),
-            onReview: (review) => store.saveReview(sessionId, review),
-            onSpawned: recordSpawn,
-            afterCommit: (then) => recorder.writer.afterCommit(then),
-          }),
+          reviewerRun: env.remote
+            ? // Launched by a worker with the reviewer's agent; its events are committed there.
+              remoteReviewerRun({ ...env.remote, ...reviews, log, publish: (e) => recorder.bus.emit('entry', e), restoring: () => restoring, onEvent: (e) => (narrate(e), reportUsage(e)) })
+            : reviewerRun({ ...reviews, onEvent: (e) => (narrate(e), recorder.agentEvent(e, () => reportUsage(e))), onSpawned: recordSpawn, afterCommit: (then) => recorder.writer.afterCommit(then) }),
           prepareReview: prepareReview({
             sessionDir,
             target,
@@ -300,26 +303,24 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     if (e.usage) actor.send({ type: 'usage.reported', agent: e.agent, usage: e.usage });
   };
 
-  const renew = setInterval(() => {
-    let held: boolean;
-    try {
-      held = store.renewLease(sessionId, owner, ttl, Date.now());
-    } catch (error) {
-      // The store is unreachable: try again next time. If another orchestrator takes the
-      // session over meanwhile, the epoch fence refuses this one's writes anyway.
-      log.warn({ err: error }, 'could not renew the session lease');
-      return;
-    }
-    if (!held) {
-      halted = 'the session lease was taken over by another orchestrator';
-      log.error('the session lease was lost to another orchestrator; stopping here without writing anything more');
+  const stopRenewing = keepLease({
+    ttlMs: ttl,
+    takenAt: leaseAt,
+    renew: (now) => store.renewLease(sessionId, owner, ttl, now),
+    // If another orchestrator takes the session over meanwhile, the epoch fence refuses this one's writes.
+    onRetry: (error) => log.warn({ err: error }, 'could not renew the session lease; trying again'),
+    onLost: (loss) => {
+      halted =
+        loss.kind === 'taken'
+          ? 'the session lease was taken over by another orchestrator'
+          : `the session lease could not be renewed before it ran out (${loss.error instanceof Error ? loss.error.message : String(loss.error)}); resume the session once the store is reachable`;
+      log.error({ loss }, 'the session lease is lost; stopping here without writing anything more');
       notice(`orchestrate: ${halted}; this one stops here without writing anything more.`);
       recordChanges = false;
       observer.dispose();
       actor.stop();
-    }
-  }, ttl / 3);
-  renew.unref();
+    },
+  });
 
   log.info({ sessionId, task: s.task, target, tier: s.tier, resumed: Boolean(snapshot), machineVersion: MACHINE_VERSION }, snapshot ? 'session resumed' : 'session started');
   recorder.note(snapshot ? 'session.resumed' : 'session.started', {
@@ -380,7 +381,8 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     close: () => {
       if (closed) return;
       closed = true;
-      clearInterval(renew);
+      stopRenewing();
+      unwatchStore?.();
       confirmations.stop();
       // The last live state is what a resume continues from: save it before stopping.
       observer.saveNow();

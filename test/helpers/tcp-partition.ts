@@ -1,60 +1,55 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
 
 /**
  * A TCP relay on 127.0.0.1 in front of a server, that can be partitioned: while cut, no byte
- * moves in either direction and no connection is closed, as when a network path drops
- * packets and TCP keeps retransmitting; healing lets the waiting bytes through, intact. Only loopback addresses are used.
+ * moves in either direction and no connection is closed, as when a network path drops packets
+ * and TCP keeps retransmitting; healing lets the waiting bytes through, intact. Only loopback
+ * addresses are used. It runs in a process of its own (`tcp-relay.mjs`): a synchronous store in
+ * the test's own thread blocks that thread's event loop, which would stop an in-process relay.
  */
 export class TcpPartition {
-  private readonly sockets = new Set<Socket>();
-  /** Bytes held back while cut, per direction, in order: delivered intact when healed. */
-  private readonly held: { to: Socket; chunk: Buffer }[] = [];
-  private cut = false;
+  private readonly waiting: ((line: string) => void)[] = [];
 
   private constructor(
-    private readonly server: Server,
+    private readonly child: ChildProcess,
     readonly port: number,
-  ) {}
+    lines: Interface,
+  ) {
+    lines.on('line', (line) => this.waiting.shift()?.(line));
+  }
 
   static async start(targetPort: number): Promise<TcpPartition> {
-    const relay: { it?: TcpPartition } = {};
-    const server = createServer((client) => {
-      const upstream = connect(targetPort, '127.0.0.1');
-      const link = (from: Socket, to: Socket): void => {
-        relay.it?.sockets.add(from);
-        from.on('error', () => undefined);
-        from.on('data', (chunk: Buffer) => relay.it?.forward(to, chunk));
-        from.on('close', () => {
-          relay.it?.sockets.delete(from);
-          to.destroy();
-        });
-      };
-      link(client, upstream);
-      link(upstream, client);
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'tcp-relay.mjs'), String(targetPort)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    if (!child.stdout) throw new Error('the relay has no stdout');
+    const lines = createInterface({ input: child.stdout });
+    const first = await new Promise<string>((resolve) => lines.once('line', resolve));
+    const port = Number(/^port (\d+)$/.exec(first)?.[1]);
+    if (!port) throw new Error(`the relay did not start: ${first}`);
+    return new TcpPartition(child, port, lines);
+  }
+
+  private command(cmd: 'cut' | 'heal'): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.push(() => resolve());
+      this.child.stdin?.write(`${cmd}\n`);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    relay.it = new TcpPartition(server, typeof address === 'object' && address ? address.port : 0);
-    return relay.it;
   }
 
-  private forward(to: Socket, chunk: Buffer): void {
-    if (this.cut) this.held.push({ to, chunk });
-    else to.write(chunk);
+  partition(): Promise<void> {
+    return this.command('cut');
   }
 
-  partition(): void {
-    this.cut = true;
-  }
-
-  heal(): void {
-    this.cut = false;
-    for (const { to, chunk } of this.held.splice(0)) if (!to.destroyed) to.write(chunk);
+  heal(): Promise<void> {
+    return this.command('heal');
   }
 
   async close(): Promise<void> {
-    this.held.length = 0;
-    for (const s of this.sockets) s.destroy();
-    await new Promise((resolve) => this.server.close(resolve));
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.stdin?.end();
+    this.child.kill();
+    await exited;
   }
 }

@@ -178,6 +178,30 @@ export function storeContract(open: OpenStore): void {
     expect(store.read('a').map((e) => e.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   });
 
+  it('returns strings exactly as written: NUL, lone surrogates, the escape character itself', async () => {
+    const { store, another } = await fresh();
+    store.create(session('a'));
+    // What agents really print now and then (a NUL from a binary file, an emoji cut in half),
+    // and what an escaping scheme must not confuse with its own escapes.
+    const odd = ['a\u0000b', '\u0000', '\uFDD0', '\uFDD00', 'x\uFDD0u0041', '\\u0000', 'lone \ud800 high', 'lone \udc00 low', '\ud83d\ude00 pair', 'plain'];
+    const payload = { text: odd.join('|'), odd, nested: { 'k\u0000ey': ['\u0000'], ['__proto__']: 'p' } };
+    const [written] = store.append([{ ...entry('a', 'x'), payload, key: 'nul-1' }]);
+    const review = { reviewId: 'r1', reviewer: 'codex', subjectWorkerId: 'implementer', trigger: 'milestone' as const, outcome: 'answered' as const, verdict: 'concern' as const, summary: 'bad \u0000 byte', findings: [], timestamp: ts };
+    store.saveReview('a', review);
+    store.saveDecision('a', { ...decision('d1'), reasons: ['nul \u0000 here', '\ud800'] });
+    store.saveSnapshot({ sessionId: 'a', machineVersion: 'm', xstateVersion: 'x', snapshot: { context: { finalText: 'done\u0000', odd } }, updatedAt: ts });
+    const again = another();
+    const [read] = again.read('a');
+    expect(read?.payload).toEqual(payload);
+    expect(Object.keys(read?.payload.nested ?? {})).toEqual(['k\u0000ey', '__proto__']);
+    expect(again.ofType('a', 'progress')[0]?.payload).toEqual(payload);
+    // A retried append of the same key finds the stored entry (and hands it back decoded).
+    expect(again.append([{ ...entry('a', 'x'), payload, key: 'nul-1' }])[0]).toEqual(written);
+    expect(again.reviews('a')[0]?.summary).toBe('bad \u0000 byte');
+    expect(again.decisions('a')[0]?.reasons).toEqual(['nul \u0000 here', '\ud800']);
+    expect(again.loadSnapshot('a')?.snapshot).toEqual({ context: { finalText: 'done\u0000', odd } });
+  });
+
   it('finds the agent conversation id of a run', async () => {
     const { store } = await fresh();
     store.create(session('a'));

@@ -11,8 +11,8 @@ export const sessionArgs = (f: Fixture, task = 'Add a greeting'): string[] => [t
 /** The environment for every process of a test: the shared store, short leases. */
 export const remoteEnv = (f: Fixture, url: string): NodeJS.ProcessEnv => ({ ...f.env, ORCHESTRATE_STORE: url, ORCHESTRATE_LEASE_TTL_MS: '3000' });
 
-export function startWorker(env: NodeJS.ProcessEnv, concurrency = 1): Proc {
-  return startOrchestrator(['worker', '--agents', 'claude,codex,gemini', '--concurrency', String(concurrency)], env);
+export function startWorker(env: NodeJS.ProcessEnv, concurrency = 1, agents = 'claude,codex,gemini'): Proc {
+  return startOrchestrator(['worker', '--agents', agents, '--concurrency', String(concurrency)], env);
 }
 
 /** What the shared store holds now, read as another host would. */

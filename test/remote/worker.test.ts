@@ -107,7 +107,8 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
       const runs = store.runs(s.id);
       expect(runs.length).toBeGreaterThanOrEqual(3);
       expect(runs.every((r) => r.state === 'done' && r.epoch === 1)).toBe(true);
-      expect(store.log(s.id).filter((e) => e.type === 'run.exited')).toHaveLength(runs.length);
+      // An agent run ends with its exit, a reviewer run with its verdict.
+      expect(store.log(s.id).filter((e) => e.type === 'run.exited' || e.type === 'run.reviewed')).toHaveLength(runs.length);
     }
     expect(existsSync(join(a.target, 'greet.js')) && existsSync(join(b.target, 'greet.test.js'))).toBe(true);
     // Any host with the store's address sees both sessions.
@@ -184,12 +185,12 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
     procs.push(cutOff);
     const session = runCli(sessionArgs(f), env, 120_000);
     expect(await waitUntil(() => existsSync(join(f.target, 'started.txt')), 60_000)).toBe(true);
-    relay.partition();
+    await relay.partition();
     const other = startWorker(env);
     procs.push(other);
     expect(await waitUntil(() => takenOver(url), 60_000)).toBe(true);
     await new Promise((r) => setTimeout(r, 3_000));
-    relay.heal();
+    await relay.heal();
     const r = await session;
     expect(r.code, r.stderr).toBe(0);
     await stopAll([cutOff, other]);

@@ -12,14 +12,21 @@ let client;
 // began it, never on a new one (that would run it outside the transaction, unlocked, unfenced).
 let generation = 0;
 
-async function connection() {
+// How soon an idle connection is probed, so one whose peer vanished (a partition, a host that
+// died) is found dead instead of waiting on it; the statement budgets bound the rest.
+const KEEPALIVE_MS = 5_000;
+
+async function connection(budgetMs) {
   if (client) return client;
   const c = new pg.Client({
     connectionString: url,
-    connectionTimeoutMillis: statementTimeoutMs,
-    // Bounds how long the main thread can stay blocked on one statement.
+    // Connecting is part of the call that needs it, and within its budget.
+    connectionTimeoutMillis: budgetMs,
+    // The server gives up on a statement after the store's timeout (each call also has its own
+    // client-side budget, see below).
     statement_timeout: statementTimeoutMs,
-    query_timeout: statementTimeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_MS,
     // A process paused or cut off inside a transaction (SIGSTOP, a partition) would hold its row
     // locks and block every host writing that session; the server ends such a session after
     // 5 s (our transactions are a few statements apart), so its locks go and its writes fail.
@@ -49,21 +56,20 @@ function answer(message) {
   Atomics.notify(flag, 0);
 }
 
-port.on('message', async (request) => {
-  if (request.close) {
-    const c = client;
-    client = undefined;
-    await c?.end().catch(() => undefined);
-    port.close();
-    return;
-  }
+async function run(request) {
+  const started = Date.now();
+  // The call's whole budget (connecting, then the statement): the main thread is blocked meanwhile.
+  const budget = request.timeoutMs ?? statementTimeoutMs;
   try {
     if (request.conn !== undefined && (!client || request.conn !== generation)) {
       answer({ id: request.id, error: { message: 'the connection was lost inside a transaction; nothing of it was committed' } });
       return;
     }
-    const c = await connection();
-    const result = await c.query(request.sql, request.params);
+    const c = await connection(budget);
+    // A statement that outlives its budget fails here ("Query read timeout", no SQLSTATE), and the
+    // connection it was sent on is dropped below: its answer may never come (a partition).
+    const left = Math.max(1, budget - (Date.now() - started));
+    const result = await c.query({ text: request.sql, values: request.params, query_timeout: left });
     answer({ id: request.id, rows: result.rows ?? [], rowCount: result.rowCount ?? 0, conn: generation });
   } catch (error) {
     // A broken connection is not reused: the next query opens a new one (outside any transaction).
@@ -74,6 +80,20 @@ port.on('message', async (request) => {
     }
     answer({ id: request.id, error: { message: String(error && error.message ? error.message : error), code: error && error.code ? String(error.code) : undefined } });
   }
+}
+
+// One call at a time, in order: a call the main thread gave up on still ends (within its own
+// budget) before the next starts, so two never race to open the connection.
+let queue = Promise.resolve();
+port.on('message', (request) => {
+  if (request.close) {
+    const c = client;
+    client = undefined;
+    void c?.end().catch(() => undefined);
+    port.close();
+    return;
+  }
+  queue = queue.then(() => run(request));
 });
 
 parentPort?.postMessage('ready');

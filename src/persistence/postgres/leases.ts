@@ -35,10 +35,18 @@ export function takeOverLease(pg: SyncPg, fences: Fences, sessionId: string, fro
   return row !== undefined;
 }
 
+/**
+ * How long a lease renewal may block its holder: a fifth of the lease (at least a second). A
+ * holder that cannot reach the database then hears so well before its lease runs out, has
+ * time for another try, and its event loop is not held for the store's whole statement timeout.
+ */
+export const leaseCallTimeoutMs = (ttlMs: number): number => Math.max(1_000, Math.floor(ttlMs / 5));
+
 /** Renews only under the epoch this store took: a lease taken over meanwhile is not renewed back. */
 export function renewLease(pg: SyncPg, fences: Fences, sessionId: string, owner: string, ttlMs: number, now: number): boolean {
   const epoch = fences.epochOf(sessionId) ?? null;
-  return pg.query('UPDATE sessions SET lease_expires_at = $3 WHERE id = $1 AND lease_owner = $2 AND ($4::bigint IS NULL OR lease_epoch = $4)', [sessionId, owner, now + ttlMs, epoch]).rowCount === 1;
+  const sql = 'UPDATE sessions SET lease_expires_at = $3 WHERE id = $1 AND lease_owner = $2 AND ($4::bigint IS NULL OR lease_epoch = $4)';
+  return pg.query(sql, [sessionId, owner, now + ttlMs, epoch], { timeoutMs: leaseCallTimeoutMs(ttlMs) }).rowCount === 1;
 }
 
 export function releaseLease(pg: SyncPg, fences: Fences, sessionId: string, owner: string): void {

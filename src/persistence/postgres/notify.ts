@@ -38,7 +38,9 @@ export class AppendWatcher {
     // Loaded here: most commands never listen, and need not load the driver.
     const { default: driver } = await import('pg');
     if (this.closed) return;
-    const c = new driver.Client({ connectionString: this.url, connectionTimeoutMillis: 5_000, application_name: 'orchestrate-listen' });
+    // Keepalive: this connection only ever waits, so a peer gone silent (a partition) is found
+    // only by probing it; the poll covers what is missed until then.
+    const c = new driver.Client({ connectionString: this.url, connectionTimeoutMillis: 5_000, keepAlive: true, keepAliveInitialDelayMillis: 5_000, application_name: 'orchestrate-listen' });
     c.on('notification', (n) => {
       if (n.channel !== this.channel || !n.payload) return;
       for (const l of this.listeners) l(n.payload);

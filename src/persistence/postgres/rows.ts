@@ -1,8 +1,9 @@
 import type { SessionStatus } from '../../protocol/index.js';
 import type { LogEntry, SessionRecord } from '../types.js';
+import { decodeJson, encodeJson } from './jsonb-text.js';
 import type { Row } from './sync-pg.js';
 
-/** JSONB columns arrive parsed; BIGINT ones as strings (pg keeps 64-bit integers exact). */
+/** JSONB columns arrive parsed (and escaped, see jsonb-text.ts); BIGINT ones as strings (pg keeps 64-bit integers exact). */
 const text = (v: unknown): string => (typeof v === 'string' ? v : String(v));
 
 export const toSession = (r: Row): SessionRecord => ({
@@ -13,9 +14,9 @@ export const toSession = (r: Row): SessionRecord => ({
   sessionDir: text(r.session_dir),
   status: text(r.status) as SessionStatus,
   tier: Number(r.tier),
-  roles: r.roles as Record<string, string>,
-  config: r.config,
-  tokens: r.tokens as SessionRecord['tokens'],
+  roles: decodeJson(r.roles) as Record<string, string>,
+  config: decodeJson(r.config),
+  tokens: decodeJson(r.tokens) as SessionRecord['tokens'],
   createdAt: text(r.created_at),
   updatedAt: text(r.updated_at),
 });
@@ -28,8 +29,8 @@ export const toEntry = (r: Row): LogEntry => ({
   agent: text(r.agent),
   workerId: text(r.worker_id),
   attempt: Number(r.attempt),
-  payload: r.payload as LogEntry['payload'],
-  ...(r.usage ? { usage: r.usage as NonNullable<LogEntry['usage']> } : {}),
+  payload: decodeJson(r.payload) as LogEntry['payload'],
+  ...(r.usage ? { usage: decodeJson(r.usage) as NonNullable<LogEntry['usage']> } : {}),
   ...(typeof r.idem_key === 'string' ? { key: r.idem_key } : {}),
 });
 
@@ -42,8 +43,8 @@ export const entryRow = (e: LogEntry): Record<string, unknown> => ({
   agent: e.agent,
   worker_id: e.workerId,
   attempt: e.attempt,
-  payload: e.payload,
-  usage: e.usage ?? null,
+  payload: encodeJson(e.payload),
+  usage: e.usage ? encodeJson(e.usage) : null,
   idem_key: e.key ?? null,
 });
 

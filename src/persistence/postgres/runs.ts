@@ -1,5 +1,7 @@
 import { StoreError } from '../store-error.js';
 import type { LogEntry, LogEntryInput } from '../types.js';
+import { decodeJson, jsonb } from './jsonb-text.js';
+import { leaseCallTimeoutMs } from './leases.js';
 import type { Row, SyncPg } from './sync-pg.js';
 
 export type RunState = 'queued' | 'running' | 'done';
@@ -21,7 +23,7 @@ const toRun = (r: Row): RunRecord => ({
   runId: String(r.run_id),
   sessionId: String(r.session_id),
   agent: String(r.agent),
-  input: r.input,
+  input: decodeJson(r.input),
   state: String(r.state) as RunState,
   owner: typeof r.owner === 'string' ? r.owner : undefined,
   epoch: Number(r.epoch),
@@ -49,7 +51,7 @@ export class RunTable {
     this.sessionWrite(
       run.sessionId,
       "INSERT INTO runs (run_id, session_id, agent, input, state, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', $5, $5) ON CONFLICT (run_id) DO NOTHING",
-      [run.runId, run.sessionId, run.agent, JSON.stringify(run.input), now],
+      [run.runId, run.sessionId, run.agent, jsonb(run.input), now],
     );
     const row = this.get(run.runId);
     if (!row) throw new Error(`run ${run.runId} vanished`);
@@ -87,7 +89,9 @@ export class RunTable {
 
   /** Extends the lease if this epoch still holds it; also says whether a stop was asked for. */
   renew(runId: string, epoch: number, ttlMs: number, now: number): { held: boolean; stopRequested: boolean } {
-    const row = this.pg.query("UPDATE runs SET expires_at = $3 WHERE run_id = $1 AND epoch = $2 AND state = 'running' RETURNING stop_requested", [runId, epoch, now + ttlMs]).rows[0];
+    const row = this.pg.query("UPDATE runs SET expires_at = $3 WHERE run_id = $1 AND epoch = $2 AND state = 'running' RETURNING stop_requested", [runId, epoch, now + ttlMs], {
+      timeoutMs: leaseCallTimeoutMs(ttlMs),
+    }).rows[0];
     return { held: row !== undefined, stopRequested: row?.stop_requested === true };
   }
 

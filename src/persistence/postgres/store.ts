@@ -6,7 +6,8 @@ import { migratePg } from './migrations.js';
 import { AppendWatcher } from './notify.js';
 import { RunTable } from './runs.js';
 import { entryRow, EVENT_COLUMNS, toEntry, toSession } from './rows.js';
-import { SyncPg } from './sync-pg.js';
+import { decodeJson, decodeText, jsonb } from './jsonb-text.js';
+import { SyncPg, type BlockedCall } from './sync-pg.js';
 
 /** The channel each committed append notifies (payload: the session id), on commit only. */
 export const APPEND_CHANNEL = 'orchestrate_events';
@@ -27,9 +28,13 @@ export class PgStore implements Store {
   /** Remote agent runs (`orchestrate worker`), on the same connection. */
   readonly runs: RunTable;
 
-  constructor(readonly url: string) {
+  /** `timeoutMs` bounds every call, and so how long this process's event loop can stand still on one. */
+  constructor(
+    readonly url: string,
+    options: { timeoutMs?: number } = {},
+  ) {
     this.path = redactUrl(url);
-    this.pg = new SyncPg(url);
+    this.pg = new SyncPg(url, options.timeoutMs);
     this.runs = new RunTable(
       this.pg,
       (entries) => this.append(entries),
@@ -46,6 +51,13 @@ export class PgStore implements Store {
   close(): void {
     this.watcher?.close();
     this.pg.close();
+  }
+
+  onBlocked(listener: (call: BlockedCall) => void): () => void {
+    this.pg.onBlocked = listener;
+    return () => {
+      if (this.pg.onBlocked === listener) this.pg.onBlocked = undefined;
+    };
   }
 
   onAppended(listener: (sessionId: string) => void): () => void {
@@ -123,7 +135,7 @@ export class PgStore implements Store {
        AND payload->>'agentSessionId' IS NOT NULL ORDER BY seq DESC LIMIT 1`,
       [sessionId, workerId, attempt, agent],
     ).rows[0];
-    return typeof row?.id === 'string' ? row.id : undefined;
+    return typeof row?.id === 'string' ? decodeText(row.id) : undefined;
   }
 
   ofType(sessionId: string, type: string): LogEntry[] {
@@ -137,7 +149,7 @@ export class PgStore implements Store {
   create(r: SessionRecord): void {
     this.pg.query(
       'INSERT INTO sessions (id, task, target, workspace, session_dir, status, tier, roles, config, tokens, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
-      [r.id, r.task, r.target, r.workspace, r.sessionDir, r.status, r.tier, JSON.stringify(r.roles), JSON.stringify(r.config), JSON.stringify(r.tokens), r.createdAt, r.updatedAt],
+      [r.id, r.task, r.target, r.workspace, r.sessionDir, r.status, r.tier, jsonb(r.roles), jsonb(r.config), jsonb(r.tokens), r.createdAt, r.updatedAt],
     );
   }
 
@@ -155,7 +167,7 @@ export class PgStore implements Store {
       id,
       patch.status ?? null,
       patch.tier ?? null,
-      patch.tokens ? JSON.stringify(patch.tokens) : null,
+      patch.tokens ? jsonb(patch.tokens) : null,
       patch.updatedAt ?? null,
     ]);
     if (changed === 0) throw new Error(`unknown session ${id}`);
@@ -167,14 +179,14 @@ export class PgStore implements Store {
       `INSERT INTO snapshots (session_id, machine_version, xstate_version, snapshot, updated_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (session_id) DO UPDATE SET machine_version = excluded.machine_version, xstate_version = excluded.xstate_version,
        snapshot = excluded.snapshot, updated_at = excluded.updated_at`,
-      [s.sessionId, s.machineVersion, s.xstateVersion, JSON.stringify(s.snapshot), s.updatedAt],
+      [s.sessionId, s.machineVersion, s.xstateVersion, jsonb(s.snapshot), s.updatedAt],
     );
   }
 
   loadSnapshot(sessionId: string): StoredSnapshot | undefined {
     const row = this.pg.query('SELECT * FROM snapshots WHERE session_id = $1', [sessionId]).rows[0];
     if (!row) return undefined;
-    return { sessionId, machineVersion: String(row.machine_version), xstateVersion: String(row.xstate_version), snapshot: row.snapshot, updatedAt: String(row.updated_at) };
+    return { sessionId, machineVersion: String(row.machine_version), xstateVersion: String(row.xstate_version), snapshot: decodeJson(row.snapshot), updatedAt: String(row.updated_at) };
   }
 
   saveReview(sessionId: string, review: PeerReview): void {
@@ -182,21 +194,21 @@ export class PgStore implements Store {
       sessionId,
       review.reviewId,
       review.reviewer,
-      JSON.stringify(review),
+      jsonb(review),
     ]);
   }
 
   /** A decision is recorded once: a second save of the same id is ignored (returns false). */
   saveDecision(sessionId: string, d: OrchestratorDecision): boolean {
     const sql = 'INSERT INTO decisions (session_id, decision_id, review_id, action, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING';
-    return this.fenced(sessionId, sql, [sessionId, d.decisionId, d.reviewId, d.action, JSON.stringify(d)]) === 1;
+    return this.fenced(sessionId, sql, [sessionId, d.decisionId, d.reviewId, d.action, jsonb(d)]) === 1;
   }
 
   saveRecovery(sessionId: string, a: RecoveryAction): void {
     this.fenced(
       sessionId,
       'INSERT INTO recovery_actions (session_id, id, worker_id, kind, outcome, body) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (session_id, id) DO UPDATE SET worker_id = excluded.worker_id, kind = excluded.kind, outcome = excluded.outcome, body = excluded.body',
-      [sessionId, a.id, a.workerId, a.kind, a.outcome, JSON.stringify(a)],
+      [sessionId, a.id, a.workerId, a.kind, a.outcome, jsonb(a)],
     );
   }
 
@@ -243,6 +255,6 @@ export class PgStore implements Store {
   }
 
   private bodies<T>(sql: string, sessionId: string): T[] {
-    return this.pg.query(sql, [sessionId]).rows.map((r) => r.body as T);
+    return this.pg.query(sql, [sessionId]).rows.map((r) => decodeJson(r.body) as T);
   }
 }

@@ -20,6 +20,20 @@ export class PgQueryError extends Error {
 
 export type Row = Record<string, unknown>;
 
+/** A call that held this thread for at least `SLOW_CALL_MS` (its event loop stood still meanwhile). */
+export interface BlockedCall {
+  ms: number;
+  /** The statement's first words, for the log. */
+  what: string;
+  /** It ended with an error (a timeout, a lost connection) rather than an answer. */
+  failed: boolean;
+}
+
+/** Calls shorter than this are not reported: a round trip on a LAN is well under a millisecond. */
+export const SLOW_CALL_MS = 1_000;
+/** Time the thread may take beyond a call's own budget to post its answer. */
+const ANSWER_SLACK_MS = 1_000;
+
 /**
  * A synchronous PostgreSQL connection: each query is handed to a worker thread that owns a
  * `pg` client, and this thread blocks (Atomics.wait) until the answer is back. It is what lets
@@ -36,7 +50,13 @@ export class SyncPg {
   private depth = 0;
   /** The connection the open transaction began on: its later statements must run there or fail. */
   private txConn: number | undefined;
+  /** Told about every call that blocked this thread for `SLOW_CALL_MS` or more. */
+  onBlocked: ((call: BlockedCall) => void) | undefined;
 
+  /**
+   * `timeoutMs` bounds every call (connecting included, if the call has to): past it the call
+   * fails as unreachable and the connection is replaced, so the thread never blocks longer.
+   */
   constructor(
     url: string,
     private readonly timeoutMs = 15_000,
@@ -56,22 +76,37 @@ export class SyncPg {
     this.worker.on('error', () => undefined);
   }
 
-  query(sql: string, params: readonly unknown[] = []): { rows: Row[]; rowCount: number } {
-    return this.send(sql, params, this.txConn);
+  /** One statement; `timeoutMs` shortens this call's budget (a lease renewal must not wait long). */
+  query(sql: string, params: readonly unknown[] = [], options: { timeoutMs?: number } = {}): { rows: Row[]; rowCount: number } {
+    return this.send(sql, params, this.txConn, options.timeoutMs);
   }
 
-  private send(sql: string, params: readonly unknown[], conn: number | undefined): { rows: Row[]; rowCount: number; conn: number } {
+  private send(sql: string, params: readonly unknown[], conn: number | undefined, timeoutMs = this.timeoutMs): { rows: Row[]; rowCount: number; conn: number } {
     if (this.closed) throw new StoreError('io', 'the PostgreSQL store is closed');
+    const started = Date.now();
+    let failed = true;
+    try {
+      const answer = this.exchange(sql, params, conn, Math.min(timeoutMs, this.timeoutMs));
+      failed = false;
+      return answer;
+    } finally {
+      const ms = Date.now() - started;
+      if (ms >= SLOW_CALL_MS) this.onBlocked?.({ ms, what: sql.trim().split(/\s+/).slice(0, 3).join(' '), failed });
+    }
+  }
+
+  private exchange(sql: string, params: readonly unknown[], conn: number | undefined, timeoutMs: number): { rows: Row[]; rowCount: number; conn: number } {
     const id = this.next++;
     Atomics.store(this.flag, 0, 0);
-    this.port.postMessage({ id, sql, params, ...(conn === undefined ? {} : { conn }) });
-    // Connecting is part of the first query, so allow for it on top of the statement timeout.
-    const deadline = Date.now() + this.timeoutMs + 5_000;
+    this.port.postMessage({ id, sql, params, timeoutMs, ...(conn === undefined ? {} : { conn }) });
+    // The thread answers within the budget (connecting included) with a result or a timeout;
+    // this deadline only guards against a thread that cannot answer at all.
+    const deadline = Date.now() + timeoutMs + ANSWER_SLACK_MS;
     for (;;) {
       const received = receiveMessageOnPort(this.port);
       if (!received) {
         const left = deadline - Date.now();
-        if (left <= 0) throw new StoreError('io', `PostgreSQL did not answer within ${Math.round((this.timeoutMs + 5_000) / 1000)} s`);
+        if (left <= 0) throw new StoreError('io', `PostgreSQL did not answer within ${Math.round(timeoutMs / 1000)} s`);
         // Woken by the thread's notify; the periodic wake only guards against a missed one.
         Atomics.wait(this.flag, 0, 0, Math.min(left, 50));
         Atomics.store(this.flag, 0, 0);
