@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { PgStore } from '../../src/persistence/postgres/store.js';
 import type { LogEntry } from '../../src/persistence/types.js';
 import type { RunRecord } from '../../src/persistence/postgres/runs.js';
@@ -49,4 +50,27 @@ export async function stopAll(procs: Proc[]): Promise<void> {
     p.child.kill('SIGTERM');
   }
   await Promise.all(procs.map((p) => p.done));
+}
+
+/** A run of the (only) session was taken over: its epoch went past the first. */
+export const takenOver = (url: string): boolean => {
+  const s = snapshotOf(url);
+  return s.runs(s.sessions[0]?.id ?? '').some((r) => r.epoch >= 2);
+};
+
+/**
+ * The log after a takeover: gap-free, no duplicates, not one entry of the first epoch after the
+ * successor's first, and nothing of what the fenced-off run wrote late. Returns the taken run.
+ */
+export function expectFenced(url: string, lateText: string) {
+  const store = snapshotOf(url);
+  const id = store.sessions[0]?.id ?? '';
+  const log = store.log(id);
+  expect(checkLog(log)).toEqual({ gapFree: true, duplicates: [] });
+  const taken = store.runs(id).find((run) => run.epoch === 2);
+  const ofRun = log.filter((e) => e.key?.startsWith(`${taken?.runId ?? '?'}#`));
+  const firstNew = ofRun.find((e) => e.key?.includes('#2:'))?.seq ?? Infinity;
+  expect(ofRun.filter((e) => e.key?.includes('#1:') && e.seq > firstNew)).toEqual([]);
+  expect(log.some((e) => e.payload.text.includes(lateText))).toBe(false);
+  return taken;
 }

@@ -5,7 +5,7 @@ import { PG_SKIP_REASON, PgCluster, pgBin } from '../helpers/postgres.js';
 import { TcpPartition } from '../helpers/tcp-partition.js';
 import { happyRules, runCli, sessionFixture, type Rule } from '../helpers/session-fixture.js';
 import { startOrchestrator, waitUntil } from '../runtime/crash-helpers.js';
-import { checkLog, remoteEnv, sessionArgs, snapshotOf, startWorker, stopAll, type Proc } from './remote-helpers.js';
+import { checkLog, expectFenced, remoteEnv, sessionArgs, snapshotOf, startWorker, stopAll, takenOver, type Proc } from './remote-helpers.js';
 
 const available = pgBin() !== undefined;
 if (!available) process.stderr.write(`${PG_SKIP_REASON}\n`);
@@ -43,29 +43,6 @@ async function followOneSession(serve: Proc): Promise<string[]> {
   }
   await reader?.cancel();
   return states;
-}
-
-/** A run of the (only) session was taken over: its epoch went past the first. */
-const takenOver = (url: string): boolean => {
-  const s = snapshotOf(url);
-  return s.runs(s.sessions[0]?.id ?? '').some((r) => r.epoch >= 2);
-};
-
-/**
- * The log after a takeover: gap-free, no duplicates, not one entry of the first epoch after the
- * successor's first, and nothing of what the fenced-off run wrote late. Returns the taken run.
- */
-function expectFenced(url: string, lateText: string) {
-  const store = snapshotOf(url);
-  const id = store.sessions[0]?.id ?? '';
-  const log = store.log(id);
-  expect(checkLog(log)).toEqual({ gapFree: true, duplicates: [] });
-  const taken = store.runs(id).find((run) => run.epoch === 2);
-  const ofRun = log.filter((e) => e.key?.startsWith(`${taken?.runId ?? '?'}#`));
-  const firstNew = ofRun.find((e) => e.key?.includes('#2:'))?.seq ?? Infinity;
-  expect(ofRun.filter((e) => e.key?.includes('#1:') && e.seq > firstNew)).toEqual([]);
-  expect(log.some((e) => e.payload.text.includes(lateText))).toBe(false);
-  return taken;
 }
 
 const slow = (ms: number): Rule[] => happyRules().map((r) => ({ ...r, respond: { delayMs: ms, ...r.respond } }));
