@@ -3,6 +3,16 @@ import type { PgStore } from '../persistence/postgres/store.js';
 import type { LogEntry } from '../persistence/types.js';
 import type { RunQueue } from './queue.js';
 
+/**
+ * A job can be consumed without the run being claimed (the worker could not reach the store
+ * in time, or died between fetching and claiming): a run still unclaimed (queued, or with an
+ * expired lease) this long after it was sent is sent again, each time waiting twice as long up
+ * to `RESEND_MAX_MS`. A duplicate costs a worker one look at the row; a lost job would leave
+ * the run waiting forever.
+ */
+const RESEND_MIN_MS = 5_000;
+const RESEND_MAX_MS = 60_000;
+
 export interface FollowDeps {
   store: PgStore;
   queue: RunQueue;
@@ -24,11 +34,13 @@ export interface FollowedRun {
  * queue, then hands every entry the session's log gets from now on to `onEntry`, in seq order,
  * each only once it is committed (NOTIFY wakes it, a poll backs that up). When the run's worker
  * stops renewing its lease (killed, paused, cut off), the run is queued again and the next
- * worker takes it over under a new epoch.
+ * worker takes it over under a new epoch; a run nobody claims is sent again (see RESEND_MIN_MS).
  */
 export class RunFollower {
   private cursor: number;
   private queuedFor = -1;
+  private queuedAt = 0;
+  private resendMs = RESEND_MIN_MS;
   private checks = 0;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
@@ -55,8 +67,12 @@ export class RunFollower {
   }
 
   private enqueue(epoch: number, why: string): void {
-    if (this.queuedFor === epoch) return;
+    const again = this.queuedFor === epoch;
+    if (again && Date.now() - this.queuedAt < this.resendMs) return;
+    this.resendMs = again ? Math.min(this.resendMs * 2, RESEND_MAX_MS) : RESEND_MIN_MS;
+    if (again) why = `${why}; not taken since it was sent, sending it again`;
     this.queuedFor = epoch;
+    this.queuedAt = Date.now();
     this.deps.log.info({ runId: this.run.runId, epoch, why }, 'run queued for a worker');
     this.deps.queue.send(this.run.agent, { runId: this.run.runId }).catch((error: unknown) => {
       if (!this.closed) this.onUnqueued(`could not queue the run: ${String(error)}`);
@@ -76,7 +92,8 @@ export class RunFollower {
       }
       if (this.closed || this.checks++ % 4 !== 0) return;
       const now = store.runs.get(this.run.runId);
-      if (now?.state === 'running' && (now.expiresAt ?? 0) <= Date.now()) this.enqueue(now.epoch, `the worker ${now.owner ?? '?'} stopped renewing its lease`);
+      if (now?.state === 'queued') this.enqueue(now.epoch, 'still queued');
+      else if (now?.state === 'running' && (now.expiresAt ?? 0) <= Date.now()) this.enqueue(now.epoch, `the worker ${now.owner ?? '?'} stopped renewing its lease`);
     } catch (error) {
       // The store is unreachable for now: the next tick tries again (nothing was lost, the log keeps it).
       this.deps.log.warn({ err: error, runId: this.run.runId }, 'could not follow the remote run');

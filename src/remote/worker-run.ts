@@ -78,6 +78,9 @@ export async function executeRun(runId: string, env: WorkerRunEnv, shutdown: Abo
   const stopRenewing = keepLease({
     ttlMs: env.leaseTtlMs,
     takenAt: claimedAt,
+    // A run's row is written by its worker alone (and the session's stop request): a renewal
+    // that fails means this worker cannot reach the store, so it gives the run up in time.
+    giveUpUnconfirmed: true,
     renew: (now) => {
       const lease = store.runs.renew(runId, epoch, env.leaseTtlMs, now);
       if (lease.held && lease.stopRequested && !stopAsked) {

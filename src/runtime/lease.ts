@@ -45,7 +45,13 @@ export function keepLease(o: {
   takenAt: number;
   /** True while the lease is still this holder's; throws when the store cannot be reached. */
   renew: (now: number) => boolean;
-  /** A renewal failed but there is time for another. */
+  /**
+   * Give the lease up when it cannot be confirmed in time (`unconfirmed`). Without it a failed
+   * renewal is only retried, however late: for a holder whose renewals can fail while it is
+   * perfectly reachable (see run-session.ts).
+   */
+  giveUpUnconfirmed: boolean;
+  /** A renewal failed; it is tried again at the next turn. */
   onRetry: (error: unknown) => void;
   onLost: (loss: LeaseLoss) => void;
 }): () => void {
@@ -57,7 +63,7 @@ export function keepLease(o: {
     try {
       held = o.renew(startedAt);
     } catch (error) {
-      if (startedAt + every + leaseCallTimeoutMs(o.ttlMs) < validUntil) return o.onRetry(error);
+      if (!o.giveUpUnconfirmed || startedAt + every + leaseCallTimeoutMs(o.ttlMs) < validUntil) return o.onRetry(error);
       clearInterval(timer);
       return o.onLost({ kind: 'unconfirmed', error });
     }

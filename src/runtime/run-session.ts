@@ -306,14 +306,15 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   const stopRenewing = keepLease({
     ttlMs: ttl,
     takenAt: leaseAt,
+    // Not given up on a failed renewal: every host's appends lock the session row too, and one
+    // stuck inside an append holds it up to 5 s, failing a healthy holder's renewals. A cut-off
+    // orchestrator stops at its first failed write; after a takeover the fence refuses them all.
+    giveUpUnconfirmed: false,
     renew: (now) => store.renewLease(sessionId, owner, ttl, now),
     // If another orchestrator takes the session over meanwhile, the epoch fence refuses this one's writes.
     onRetry: (error) => log.warn({ err: error }, 'could not renew the session lease; trying again'),
     onLost: (loss) => {
-      halted =
-        loss.kind === 'taken'
-          ? 'the session lease was taken over by another orchestrator'
-          : `the session lease could not be renewed before it ran out (${loss.error instanceof Error ? loss.error.message : String(loss.error)}); resume the session once the store is reachable`;
+      halted = 'the session lease was taken over by another orchestrator';
       log.error({ loss }, 'the session lease is lost; stopping here without writing anything more');
       notice(`orchestrate: ${halted}; this one stops here without writing anything more.`);
       recordChanges = false;

@@ -6,19 +6,13 @@ import { NetnsLink, netnsUnavailable } from '../helpers/netns.js';
 import { PG_SKIP_REASON, PgCluster, pgBin } from '../helpers/postgres.js';
 import { happyRules, runCli, sessionFixture, type Fixture } from '../helpers/session-fixture.js';
 import { waitUntil } from '../runtime/crash-helpers.js';
-import { expectFenced, remoteEnv, sessionArgs, snapshotOf, startWorker, stopAll, takenOver, type Proc } from './remote-helpers.js';
+import { expectFenced, remoteEnv, runsOf, sessionArgs, snapshotOf, startWorker, stopAll, takenOver, type Proc } from './remote-helpers.js';
 
 const noPg = pgBin() === undefined;
 const noNetns = noPg ? undefined : netnsUnavailable();
 if (noPg) process.stderr.write(`${PG_SKIP_REASON}\n`);
 // Said, not silently skipped: the TCP-relay partition test in worker.test.ts still runs.
 if (noNetns) process.stderr.write(`network-namespace partition tests skipped: ${noNetns}\n`);
-
-/** The runs table, said when a takeover does not come. */
-const runsOf = (url: string): string => {
-  const s = snapshotOf(url);
-  return JSON.stringify(s.runs(s.sessions[0]?.id ?? '').map((r) => ({ run: r.runId, state: r.state, owner: r.owner, epoch: r.epoch, expiresAt: r.expiresAt, now: Date.now() })));
-};
 
 /**
  * PostgreSQL runs in a namespace of its own, reachable over a veth pair from a second namespace

@@ -74,3 +74,9 @@ export function expectFenced(url: string, lateText: string) {
   expect(log.some((e) => e.payload.text.includes(lateText))).toBe(false);
   return taken;
 }
+
+/** The runs table, said when a takeover does not come. */
+export const runsOf = (url: string): string => {
+  const s = snapshotOf(url);
+  return JSON.stringify(s.runs(s.sessions[0]?.id ?? '').map((r) => ({ run: r.runId, state: r.state, owner: r.owner, epoch: r.epoch, expiresAt: r.expiresAt, now: Date.now() })));
+};

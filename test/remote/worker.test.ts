@@ -5,7 +5,7 @@ import { PG_SKIP_REASON, PgCluster, pgBin } from '../helpers/postgres.js';
 import { TcpPartition } from '../helpers/tcp-partition.js';
 import { happyRules, runCli, sessionFixture, type Rule } from '../helpers/session-fixture.js';
 import { startOrchestrator, waitUntil } from '../runtime/crash-helpers.js';
-import { checkLog, expectFenced, remoteEnv, sessionArgs, snapshotOf, startWorker, stopAll, takenOver, type Proc } from './remote-helpers.js';
+import { checkLog, expectFenced, remoteEnv, runsOf, sessionArgs, snapshotOf, startWorker, stopAll, takenOver, type Proc } from './remote-helpers.js';
 
 const available = pgBin() !== undefined;
 if (!available) process.stderr.write(`${PG_SKIP_REASON}\n`);
@@ -138,7 +138,7 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
     const successor = startWorker(env);
     procs.push(successor);
     // Wait until the run was taken over (epoch 2), and past the paused run's own end.
-    expect(await waitUntil(() => takenOver(url), 60_000)).toBe(true);
+    expect(await waitUntil(() => takenOver(url), 60_000), runsOf(url)).toBe(true);
     await new Promise((r) => setTimeout(r, 3_000));
     paused.child.kill('SIGCONT');
     const r = await session;
@@ -165,7 +165,7 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
     await relay.partition();
     const other = startWorker(env);
     procs.push(other);
-    expect(await waitUntil(() => takenOver(url), 60_000)).toBe(true);
+    expect(await waitUntil(() => takenOver(url), 60_000), runsOf(url)).toBe(true);
     await new Promise((r) => setTimeout(r, 3_000));
     await relay.heal();
     const r = await session;

@@ -12,7 +12,7 @@ describe('keepLease: a holder gives up its lease before it could run out', () =>
   const watch = (renew: (now: number) => boolean) => {
     const lost: { at: number; loss: LeaseLoss }[] = [];
     const retries: number[] = [];
-    const stop = keepLease({ ttlMs: 15_000, takenAt: 0, renew, onRetry: () => retries.push(Date.now()), onLost: (loss) => lost.push({ at: Date.now(), loss }) });
+    const stop = keepLease({ ttlMs: 15_000, takenAt: 0, giveUpUnconfirmed: true, renew, onRetry: () => retries.push(Date.now()), onLost: (loss) => lost.push({ at: Date.now(), loss }) });
     return { lost, retries, stop };
   };
 
@@ -42,6 +42,17 @@ describe('keepLease: a holder gives up its lease before it could run out', () =>
     vi.advanceTimersByTime(10_000);
     expect(w.retries).toEqual([10_000]);
     expect(w.lost.map((l) => [l.at, l.loss.kind])).toEqual([[15_000, 'unconfirmed']]);
+  });
+
+  it('only retries, however late, when told not to give up (a session)', () => {
+    const retries: number[] = [];
+    const lost: LeaseLoss[] = [];
+    keepLease({ ttlMs: 15_000, takenAt: 0, giveUpUnconfirmed: false, renew: () => {
+      throw new Error('slow');
+    }, onRetry: () => retries.push(Date.now()), onLost: (l) => lost.push(l) });
+    vi.advanceTimersByTime(30_000);
+    expect(retries).toHaveLength(6);
+    expect(lost).toEqual([]);
   });
 
   it('stops at once when the store says another holder has it', () => {
