@@ -42,7 +42,7 @@ export interface SessionEnv {
   overrides?: Partial<SessionSettings>;
   /** How long the session's lease lasts without renewal (renewed every third of it); default 15 s. */
   leaseTtlMs?: number;
-  /** `--remote`: agent runs go to the queue for `orchestrate worker`s instead of starting here. */
+  /** `--remote`: agent and reviewer runs go to the queue for `orchestrate worker`s instead of starting here. */
   remote?: Omit<RemoteRunDeps, 'publish' | 'log' | 'restoring'>;
   /** `--inspect`: every inspection record to `<session>/inspect.jsonl`, redacted or in full. */
   inspect?: RedactMode | undefined;
