@@ -42,11 +42,12 @@ export class LineSplitter {
   }
 
   private take(chunk: Buffer, from: number, to: number): void {
-    const room = this.maxBytes - this.kept;
-    const n = Math.min(room, to - from);
-    // Copied: the chunk's memory is reused by the stream once this call returns.
-    if (n > 0) this.parts.push(Buffer.from(chunk.subarray(from, from + n)));
-    this.kept += Math.max(0, n);
+    const n = Math.min(this.maxBytes - this.kept, to - from);
+    if (n > 0) {
+      // Copied: the chunk's memory is reused by the stream once this call returns.
+      this.parts.push(Buffer.from(chunk.subarray(from, from + n)));
+      this.kept += n;
+    }
     this.seen += to - from;
   }
 

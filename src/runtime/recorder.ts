@@ -44,10 +44,6 @@ export class SessionRecorder {
     );
   }
 
-  agentEvent(event: AgentEventInput, then: () => void): void {
-    this.writer.append({ ...event, sessionId: this.sessionId }, then);
-  }
-
   /** `then` runs once, when the last of them is committed. */
   agentEvents(events: readonly AgentEventInput[], then: () => void): void {
     events.forEach((event, i) => this.writer.append({ ...event, sessionId: this.sessionId }, i === events.length - 1 ? then : undefined));

@@ -242,7 +242,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
           reviewerRun: env.remote
             ? // Launched by a worker with the reviewer's agent; its events are committed there.
               remoteReviewerRun({ ...env.remote, ...reviews, log, publish: (e) => recorder.bus.emit('entry', e), restoring: () => restoring, onEvent: (e) => (narrate(e), reportUsage(e)) })
-            : reviewerRun({ ...reviews, onEvent: (e) => (narrate(e), recorder.agentEvent(e, () => reportUsage(e))), onSpawned: recordSpawn, afterCommit: (then) => recorder.writer.afterCommit(then) }),
+            : reviewerRun({ ...reviews, onEvent: (e) => (narrate(e), recorder.agentEvents([e], () => reportUsage(e))), onSpawned: recordSpawn, afterCommit: (then) => recorder.writer.afterCommit(then) }),
           prepareReview: prepareReview({
             sessionDir,
             target,

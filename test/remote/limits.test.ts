@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { groupUsage } from '../../src/actors/process-group-usage.js';
 import type { LogEntry } from '../../src/persistence/types.js';
 import { waitUntil } from '../runtime/crash-helpers.js';
-import { PG_SKIP_REASON, PgCluster, pgBin } from '../helpers/postgres.js';
 import { happyRules, runCli, sessionFixture, type Fixture } from '../helpers/session-fixture.js';
-import { remoteEnv, sessionArgs, snapshotOf, startWorker, stopAll, type Proc } from './remote-helpers.js';
+import { pgAvailable, remoteEnv, sessionArgs, snapshotOf, startWorker, stopAll, suiteCluster } from './remote-helpers.js';
 
-const available = pgBin() !== undefined;
-if (!available) process.stderr.write(`${PG_SKIP_REASON}\n`);
+const available = pgAvailable();
 
 /** The implementer of t1 runs a command that keeps 250 MB resident in the agent's process group. */
 const hog = (): Fixture =>
@@ -28,26 +26,18 @@ function outcome(log: LogEntry[]): { states: string[]; escalation: string | unde
 }
 
 describe.skipIf(!available)('resource limits of agent runs on worker hosts', () => {
-  let cluster: PgCluster;
-  const procs: Proc[] = [];
-  beforeAll(async () => {
-    cluster = await PgCluster.create();
-  }, 120_000);
-  afterAll(async () => {
-    await stopAll(procs);
-    cluster?.destroy();
-  });
+  const suite = suiteCluster();
 
   it('a remote run over its memory limit is stopped on the worker, and the session ends as it does locally', async () => {
     // The same session, driven locally (the session's own monitor) and with --remote (the worker's).
     const local = hog();
-    const localUrl = await cluster.createDb();
+    const localUrl = await suite.cluster.createDb();
     const l = await runCli(sessionArgs(local).filter((a) => a !== '--remote'), remoteEnv(local, localUrl), 120_000);
 
     const remote = hog();
-    const url = await cluster.createDb();
+    const url = await suite.cluster.createDb();
     const worker = startWorker(remoteEnv(remote, url));
-    procs.push(worker);
+    suite.procs.push(worker);
     const r = await runCli(sessionArgs(remote), remoteEnv(remote, url), 120_000);
     await stopAll([worker]);
 

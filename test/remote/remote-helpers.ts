@@ -1,8 +1,9 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { PgStore } from '../../src/persistence/postgres/store.js';
 import type { LogEntry } from '../../src/persistence/types.js';
 import type { RunRecord } from '../../src/persistence/postgres/runs.js';
 import { startOrchestrator } from '../runtime/crash-helpers.js';
+import { PG_SKIP_REASON, PgCluster, pgBin } from '../helpers/postgres.js';
 import type { Fixture } from '../helpers/session-fixture.js';
 
 export type Proc = ReturnType<typeof startOrchestrator>;
@@ -80,3 +81,33 @@ export const runsOf = (url: string): string => {
   const s = snapshotOf(url);
   return JSON.stringify(s.runs(s.sessions[0]?.id ?? '').map((r) => ({ run: r.runId, state: r.state, owner: r.owner, epoch: r.epoch, expiresAt: r.expiresAt, now: Date.now() })));
 };
+
+/** PostgreSQL's binaries are installed; where they are not, the file's suites skip and say why. */
+export function pgAvailable(): boolean {
+  const ok = pgBin() !== undefined;
+  if (!ok) process.stderr.write(`${PG_SKIP_REASON}\n`);
+  return ok;
+}
+
+/**
+ * A throw-away cluster for one describe block (started in its beforeAll), and the orchestrator
+ * and worker processes its tests start: all stopped in its afterAll, whatever the tests did.
+ */
+export function suiteCluster(): { readonly cluster: PgCluster; procs: Proc[] } {
+  let current: PgCluster | undefined;
+  const procs: Proc[] = [];
+  beforeAll(async () => {
+    current = await PgCluster.create();
+  }, 120_000);
+  afterAll(async () => {
+    await stopAll(procs);
+    current?.destroy();
+  });
+  return {
+    get cluster(): PgCluster {
+      if (!current) throw new Error('the suite cluster starts in beforeAll');
+      return current;
+    },
+    procs,
+  };
+}

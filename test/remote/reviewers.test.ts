@@ -1,31 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PgStore } from '../../src/persistence/postgres/store.js';
-import { PG_SKIP_REASON, PgCluster, pgBin } from '../helpers/postgres.js';
 import { happyRules, runCli, sessionFixture, verdict } from '../helpers/session-fixture.js';
-import { checkLog, remoteEnv, sessionArgs, snapshotOf, startWorker, stopAll, type Proc } from './remote-helpers.js';
+import { checkLog, pgAvailable, remoteEnv, sessionArgs, snapshotOf, startWorker, stopAll, suiteCluster } from './remote-helpers.js';
 
-const available = pgBin() !== undefined;
-if (!available) process.stderr.write(`${PG_SKIP_REASON}\n`);
+const available = pgAvailable();
 
 describe.skipIf(!available)('reviewer runs of --remote sessions go to the workers', () => {
-  let cluster: PgCluster;
-  const procs: Proc[] = [];
-  beforeAll(async () => {
-    cluster = await PgCluster.create();
-  }, 120_000);
-  afterAll(async () => {
-    await stopAll(procs);
-    cluster?.destroy();
-  });
+  const suite = suiteCluster();
 
   it('each reviewer is launched by a worker that has its agent, and its verdict decides the review', async () => {
-    const url = await cluster.createDb();
+    const url = await suite.cluster.createDb();
     // The final review's reviewer has one concern: the decision must be made from that verdict.
     const f = sessionFixture([{ match: { kind: 'final-review' }, respond: verdict('concern', 'One naming nit from the worker.') }, ...happyRules()]);
     const env = remoteEnv(f, url);
     // One worker without the reviewer's agent (codex), one with only it.
     const workers = { 'claude,gemini': startWorker(env, 2, 'claude,gemini'), codex: startWorker(env, 2, 'codex') };
-    procs.push(...Object.values(workers));
+    suite.procs.push(...Object.values(workers));
     const r = await runCli(sessionArgs(f), env, 150_000);
     expect(r.code, r.stderr).toBe(0);
 

@@ -1,14 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PG_SKIP_REASON, PgCluster, pgBin } from '../helpers/postgres.js';
+import { describe, expect, it } from 'vitest';
 import { TcpPartition } from '../helpers/tcp-partition.js';
 import { happyRules, runCli, sessionFixture, type Rule } from '../helpers/session-fixture.js';
 import { startOrchestrator, waitUntil } from '../runtime/crash-helpers.js';
-import { checkLog, expectFenced, remoteEnv, runsOf, sessionArgs, snapshotOf, startWorker, stopAll, takenOver, type Proc } from './remote-helpers.js';
+import { checkLog, expectFenced, pgAvailable, remoteEnv, runsOf, sessionArgs, snapshotOf, startWorker, stopAll, suiteCluster, takenOver, type Proc } from './remote-helpers.js';
 
-const available = pgBin() !== undefined;
-if (!available) process.stderr.write(`${PG_SKIP_REASON}\n`);
+const available = pgAvailable();
 
 /** Reads the dashboard URL `serve` prints, then one session's SSE stream until it completes: the session states seen. */
 async function followOneSession(serve: Proc): Promise<string[]> {
@@ -48,24 +46,16 @@ async function followOneSession(serve: Proc): Promise<string[]> {
 const slow = (ms: number): Rule[] => happyRules().map((r) => ({ ...r, respond: { delayMs: ms, ...r.respond } }));
 
 describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreSQL queue', () => {
-  let cluster: PgCluster;
-  const procs: Proc[] = [];
-  beforeAll(async () => {
-    cluster = await PgCluster.create();
-  }, 120_000);
-  afterAll(async () => {
-    await stopAll(procs);
-    cluster?.destroy();
-  });
+  const suite = suiteCluster();
 
   it('two workers share the queue; two --remote sessions complete with gap-free logs', async () => {
-    const url = await cluster.createDb();
+    const url = await suite.cluster.createDb();
     const a = sessionFixture(slow(200));
     const b = sessionFixture(slow(200));
     const workers = [startWorker(remoteEnv(a, url)), startWorker(remoteEnv(a, url))];
     // One dashboard process for the store, sharing nothing else with the sessions.
     const serve = startOrchestrator(['serve', '--port', '0'], remoteEnv(a, url));
-    procs.push(...workers, serve);
+    suite.procs.push(...workers, serve);
     const running = Promise.all([runCli(sessionArgs(a), remoteEnv(a, url), 120_000), runCli(sessionArgs(b), remoteEnv(b, url), 120_000)]);
     const live = followOneSession(serve);
     const [ra, rb] = await running;
@@ -97,17 +87,17 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
   }, 180_000);
 
   it('a worker SIGKILLed mid-run: the run is taken over by another worker and the session completes', async () => {
-    const url = await cluster.createDb();
+    const url = await suite.cluster.createDb();
     const f = sessionFixture([{ match: { kind: 'implement', task: 't1' }, times: 1, respond: { actions: [{ shell: 'echo started > started.txt' }], behavior: 'hang' } }, ...happyRules()]);
     const env = remoteEnv(f, url);
     const first = startWorker(env);
-    procs.push(first);
+    suite.procs.push(first);
     const session = runCli(sessionArgs(f), env, 120_000);
     expect(await waitUntil(() => existsSync(join(f.target, 'started.txt')), 60_000)).toBe(true);
     first.child.kill('SIGKILL');
     await first.done;
     const second = startWorker(env);
-    procs.push(second);
+    suite.procs.push(second);
     const r = await session;
     expect(r.code, r.stderr).toBe(0);
     const store = snapshotOf(url);
@@ -123,7 +113,7 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
   }, 180_000);
 
   it('a SIGSTOPped worker past its lease: another takes the run over; after SIGCONT nothing it writes gets in', async () => {
-    const url = await cluster.createDb();
+    const url = await suite.cluster.createDb();
     // The first launch of t1 keeps printing after a pause: what the paused worker would write on waking.
     const f = sessionFixture([
       { match: { kind: 'implement', task: 't1' }, times: 1, respond: { actions: [{ shell: 'echo started > started.txt' }], delayMs: 3000, text: 'late words of the paused run' } },
@@ -131,12 +121,12 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
     ]);
     const env = remoteEnv(f, url);
     const paused = startWorker(env);
-    procs.push(paused);
+    suite.procs.push(paused);
     const session = runCli(sessionArgs(f), env, 120_000);
     expect(await waitUntil(() => existsSync(join(f.target, 'started.txt')), 60_000)).toBe(true);
     paused.child.kill('SIGSTOP');
     const successor = startWorker(env);
-    procs.push(successor);
+    suite.procs.push(successor);
     // Wait until the run was taken over (epoch 2), and past the paused run's own end.
     expect(await waitUntil(() => takenOver(url), 60_000), runsOf(url)).toBe(true);
     await new Promise((r) => setTimeout(r, 3_000));
@@ -150,21 +140,21 @@ describe.skipIf(!available)('orchestrate worker: agent runs on a shared PostgreS
   }, 180_000);
 
   it('a worker cut off from PostgreSQL (a partition): its run is taken over; after healing nothing it writes gets in', async () => {
-    const url = await cluster.createDb();
-    const relay = await TcpPartition.start(cluster.port);
+    const url = await suite.cluster.createDb();
+    const relay = await TcpPartition.start(suite.cluster.port);
     const f = sessionFixture([
       { match: { kind: 'implement', task: 't1' }, times: 1, respond: { actions: [{ shell: 'echo started > started.txt' }], delayMs: 3000, text: 'late words of the cut-off run' } },
       ...happyRules(),
     ]);
     const env = remoteEnv(f, url);
     // This worker reaches the database only through the relay.
-    const cutOff = startWorker({ ...env, ORCHESTRATE_STORE: url.replace(`:${cluster.port}/`, `:${relay.port}/`) });
-    procs.push(cutOff);
+    const cutOff = startWorker({ ...env, ORCHESTRATE_STORE: url.replace(`:${suite.cluster.port}/`, `:${relay.port}/`) });
+    suite.procs.push(cutOff);
     const session = runCli(sessionArgs(f), env, 120_000);
     expect(await waitUntil(() => existsSync(join(f.target, 'started.txt')), 60_000)).toBe(true);
     await relay.partition();
     const other = startWorker(env);
-    procs.push(other);
+    suite.procs.push(other);
     expect(await waitUntil(() => takenOver(url), 60_000), runsOf(url)).toBe(true);
     await new Promise((r) => setTimeout(r, 3_000));
     await relay.heal();

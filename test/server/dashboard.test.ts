@@ -1,30 +1,18 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { happyRules, verdict } from '../helpers/session-fixture.js';
-import { launchChromium, liveSession, slowRules, until, type Live } from './server-helpers.js';
-
+import { browserAndSession, liveSession, slowRules, until } from './server-helpers.js';
 
 describe('the dashboard in a real Chromium during a fake-agent session', () => {
-  let live: Live;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-    live = await liveSession(slowRules(250));
-  }, 60_000);
-  afterAll(async () => {
-    await browser.close();
-    await live.close();
-  });
+  const suite = browserAndSession(slowRules(250));
 
   it('shows workers and events live, pauses and resumes the session, shows the statechart, and says when it is disconnected', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+    const page = await suite.browser.newPage({ viewport: { width: 1280, height: 1400 } });
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
     // The printed URL: its token becomes a cookie and leaves the address bar.
-    await page.goto(live.server.url);
+    await page.goto(suite.live.server.url);
     expect(new URL(page.url()).search).toBe('');
     await page.getByTestId('connection').filter({ hasText: 'live' }).waitFor();
 
@@ -40,7 +28,7 @@ describe('the dashboard in a real Chromium during a fake-agent session', () => {
     // Pause: the session reacts (its statechart is in `paused`), the page shows it.
     await page.getByRole('button', { name: 'Pause' }).click();
     await page.getByTestId('session-state').filter({ hasText: /^paused$/ }).waitFor();
-    expect(live.handle.actor.getSnapshot().value).toBe('paused');
+    expect(suite.live.handle.actor.getSnapshot().value).toBe('paused');
     await page.getByTestId('inbox').filter({ hasText: 'Paused' }).waitFor();
     expect(await page.locator('[data-testid="statechart"] .state.active[data-state="session.paused"]').count()).toBe(1);
     const controls = await page.locator('[data-testid="events"] li.t-control').count();
@@ -49,16 +37,16 @@ describe('the dashboard in a real Chromium during a fake-agent session', () => {
     // Resume: it goes on implementing.
     await page.getByRole('button', { name: 'Resume' }).click();
     await page.getByTestId('session-state').filter({ hasText: /^implementing/ }).waitFor();
-    expect(live.handle.actor.getSnapshot().matches('implementing')).toBe(true);
+    expect(suite.live.handle.actor.getSnapshot().matches('implementing')).toBe(true);
     await page.getByTestId('inbox').waitFor({ state: 'hidden' });
 
     // The rest of the run shows up too: reviews with verdicts and the final state.
-    const summary = await live.handle.settled();
+    const summary = await suite.live.handle.settled();
     expect(summary.state).toBe('completed');
     await page.getByTestId('session-state').filter({ hasText: /^completed$/ }).waitFor();
     await page.getByTestId('reviews').filter({ hasText: 'codex: approved' }).first().waitFor();
     // Every entry but the statechart transitions (the inspector's), which the type filter still shows.
-    const entries = live.store.read(live.handle.sessionId, { limit: 100_000 });
+    const entries = suite.live.store.read(suite.live.handle.sessionId, { limit: 100_000 });
     const transitions = entries.filter((e) => e.type === 'machine.transition').length;
     expect(transitions).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="events"] li').count()).toBe(entries.length - transitions);
@@ -75,13 +63,13 @@ describe('the dashboard in a real Chromium during a fake-agent session', () => {
     await page.fill('#filter-text', 'greet.test.js');
     expect(await until(async () => (await page.locator('[data-testid="events"] li').count()) < claudeOnly.length + 50)).toBe(true);
 
-    const shot = join(live.fixture.dir, 'dashboard.png');
+    const shot = join(suite.live.fixture.dir, 'dashboard.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(statSync(shot).size).toBeGreaterThan(10_000);
     process.stdout.write(`dashboard screenshot: ${shot}\n`);
 
     // The server goes away: the page says so (and keeps trying).
-    await live.server.close();
+    await suite.live.server.close();
     await page.getByTestId('connection').filter({ hasText: /disconnected/ }).waitFor();
     expect(problems).toEqual([]);
   }, 120_000);
@@ -89,7 +77,7 @@ describe('the dashboard in a real Chromium during a fake-agent session', () => {
   it('the escalation inbox shows why the session waits; Approve on the page lets it go on', async () => {
     const escalating = await liveSession([{ match: { kind: 'review', cli: 'codex', promptIncludes: 'architect' }, times: 1, respond: verdict('blocker', 'The plan deletes the README.') }, ...happyRules()]);
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      const page = await suite.browser.newPage({ viewport: { width: 1280, height: 1000 } });
       await page.goto(escalating.server.url);
       await page.getByTestId('inbox').filter({ hasText: 'Escalated' }).waitFor({ timeout: 30_000 });
       expect(await page.getByTestId('inbox').textContent()).toMatch(/blocker/);

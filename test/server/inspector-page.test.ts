@@ -1,28 +1,18 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, liveSession, slowRules, type Live } from './server-helpers.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserAndSession, slowRules } from './server-helpers.js';
 
 const active = (page: Page, id: string) => page.locator(`[data-testid="inspector-chart"] .state.active[data-state="${id}"]`);
 
 describe('the statechart inspector page in a real Chromium during a fake-agent session', () => {
-  let live: Live;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-    live = await liveSession(slowRules(250));
-  }, 60_000);
-  afterAll(async () => {
-    await browser.close();
-    await live.close();
-  });
+  const suite = browserAndSession(slowRules(250));
 
   it('draws the live actor tree and statecharts, streams inspection records, and steps back through the recorded transitions', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
+    const page = await suite.browser.newPage({ viewport: { width: 1400, height: 1200 } });
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
-    const id = live.handle.sessionId;
-    await page.goto(`${live.server.url.replace('/?', '/inspect?')}&session=${id}`);
+    const id = suite.live.handle.sessionId;
+    await page.goto(`${suite.live.server.url.replace('/?', '/inspect?')}&session=${id}`);
     // The token became a cookie; the session choice stayed in the address.
     expect(new URL(page.url()).search).toBe(`?session=${id}`);
 
@@ -38,7 +28,7 @@ describe('the statechart inspector page in a real Chromium during a fake-agent s
     expect(await page.locator('[data-testid="inspector-chart"] svg [data-state="worker.recovering"]').count()).toBe(1);
 
     // The session ends; the page follows it to the last transition.
-    expect((await live.handle.settled()).state).toBe('completed');
+    expect((await suite.live.handle.settled()).state).toBe('completed');
     await page.locator('[data-actor-button="session"]').click();
     await active(page, 'session.completed').waitFor({ timeout: 10_000 });
     const info = (await page.getByTestId('step-info').textContent()) ?? '';

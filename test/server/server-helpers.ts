@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
@@ -104,4 +105,33 @@ const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disabl
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)`);
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+}
+
+/**
+ * Debian's Chromium and a live fake-agent session with its dashboard server, for one describe
+ * block: started in its beforeAll, closed in its afterAll.
+ */
+export function browserAndSession(rules: Rule[]): { readonly browser: Browser; readonly live: Live } {
+  let browser: Browser | undefined;
+  let live: Live | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+    live = await liveSession(rules);
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await live?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the browser and the session start in beforeAll');
+    return value;
+  };
+  return {
+    get browser() {
+      return started(browser);
+    },
+    get live() {
+      return started(live);
+    },
+  };
 }
