@@ -3,7 +3,8 @@
 // it gets every entry once and in order (seq N+1 after N), and notes when the marker entry (the
 // agent's exit) arrived and, for lines written by the fake agent in steady mode, how long after
 // the write each one arrived. Messages are inspected as text, not parsed: a benchmark client
-// must cost as little as possible.
+// must cost as little as possible. Frames are batches (`?batch=1`, as the dashboard asks) unless
+// BENCH_WS_BATCH=0.
 import { writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { spread, wallMs, type Spread } from './lib/stats.js';
@@ -27,6 +28,8 @@ export interface ClientResult {
 export type ClientsMessage = { type: 'ready' } | { type: 'done'; clients: ClientResult[]; latency: Spread; warm: Spread; cpuMs: number } | { type: 'failed'; message: string };
 
 const MARKER = '"kind":"process.exited"';
+const SEQ = '{"seq":';
+const BOUNDARY = '},{"seq":';
 const STAMP = 'bench t=';
 /** Lines written this long after the first one are past the start (JIT warm-up, first allocations). */
 const WARM_AFTER_MS = 1000;
@@ -55,11 +58,9 @@ function run(start: ClientsStart): void {
         reply({ type: 'ready' });
       }
     });
-    ws.on('message', (data: Buffer) => {
-      const at = wallMs();
-      const text = data.toString('utf8');
+    const envelope = (text: string, at: number): void => {
       // Every envelope starts with {"seq":N, (server/stream.ts writes it first).
-      const seq = text.startsWith('{"seq":') ? Number(text.slice(7, text.indexOf(',', 7))) : -1;
+      const seq = text.startsWith(SEQ) ? Number(text.slice(SEQ.length, text.indexOf(',', SEQ.length))) : -1;
       if (seq !== last + 1) result.outOfOrder += 1;
       last = seq;
       result.received += 1;
@@ -78,10 +79,24 @@ function run(start: ClientsStart): void {
           // Entries arrive in seq order, so the first stamp received is the first line written.
           const first = written[0] ?? 0;
           const warm = latencies.filter((_, k) => (written[k] ?? 0) - first >= WARM_AFTER_MS);
-          // BENCH_LATENCY_TRACE=<file>: every sample as "<ms since the first write> <latency ms>", to see when delays happen.
-          if (process.env.BENCH_LATENCY_TRACE) writeFileSync(process.env.BENCH_LATENCY_TRACE, written.map((w, k) => `${(w - first).toFixed(1)} ${(latencies[k] ?? 0).toFixed(2)}`).join('\n'));
+          // BENCH_LATENCY_TRACE=<file>: every sample as "<ms since the first write> <latency ms> <write time, epoch ms>", to see when delays happen.
+          if (process.env.BENCH_LATENCY_TRACE) writeFileSync(process.env.BENCH_LATENCY_TRACE, written.map((w, k) => `${(w - first).toFixed(1)} ${(latencies[k] ?? 0).toFixed(2)} ${w.toFixed(1)}`).join('\n'));
           reply({ type: 'done', clients: results, latency: spread(latencies), warm: spread(warm), cpuMs: (cpu.user + cpu.system) / 1000 });
         }
+      }
+    };
+    ws.on('message', (data: Buffer) => {
+      const at = wallMs();
+      const text = data.toString('utf8');
+      if (!text.startsWith('[')) return envelope(text, at);
+      // A batch frame: [{"seq":…},{"seq":…}]. Envelopes are cut where the next one starts; an
+      // agent's text cannot fake that boundary (quotes inside JSON strings are escaped; no payload
+      // of these scenarios holds an array of objects keyed seq first).
+      for (let from = 1; from < text.length - 1; ) {
+        const next = text.indexOf(BOUNDARY, from);
+        const end = next < 0 ? text.length - 1 : next + 1;
+        envelope(text.slice(from, end), at);
+        from = end + 1;
       }
     });
     ws.on('error', (error) => reply({ type: 'failed', message: `client ${i}: ${error.message}` }));

@@ -1,6 +1,9 @@
 // `npm run bench [-- --json] [-- --quick] [-- --only a,b] [-- --cpu-prof]`: runs every scenario,
 // each in its own process, and prints a table (or one JSON object). Exits non-zero only when a
 // scenario crashed: missed targets are reported, not failed (figures depend on the machine).
+// Diagnostics: --cpu-prof (then `node bench/.build/bench/profile.js <file>`), BENCH_LATENCY_TRACE,
+// BENCH_PROMOTED_PROFILE and BENCH_HEAP_SNAPSHOT (lib/memory-probe.ts), BENCH_CLIENTS (latency),
+// BENCH_WS_BATCH=0 (clients without ?batch=1), BENCH_WORKERS / BENCH_WORKERS_MS.
 import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

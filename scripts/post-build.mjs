@@ -9,3 +9,6 @@ cpSync(new URL('../src/server/dashboard/', import.meta.url), new URL('../dist/se
 
 // The PostgreSQL bridge's worker thread is plain JavaScript, loaded as a file beside sync-pg.js.
 cpSync(new URL('../src/persistence/postgres/bridge-worker.mjs', import.meta.url), new URL('../dist/persistence/postgres/bridge-worker.mjs', import.meta.url));
+
+// So is the SQLite store's WAL checkpointer thread (checkpointer.ts).
+cpSync(new URL('../src/persistence/sqlite/checkpoint-worker.mjs', import.meta.url), new URL('../dist/persistence/sqlite/checkpoint-worker.mjs', import.meta.url));

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { connectClients } from '../lib/clients.js';
 import { benchDirs } from '../lib/fixture.js';
 import { startLive } from '../lib/live-session.js';
+import { memoryProbe } from '../lib/memory-probe.js';
 import { fig, type Scenario } from '../lib/scenario.js';
 import { round } from '../lib/stats.js';
 
-const CLIENTS = 10;
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 10);
 const RATE = 5000;
 
 /**
@@ -21,11 +22,13 @@ export const latencyScenario: Scenario = async ({ quick }) => {
   const live = await startLive(dirs, { BENCH_MODE: 'steady', BENCH_RATE: String(RATE), BENCH_DURATION_MS: String(durationMs), BENCH_GO_FILE: go }, { server: true });
   const handle = live.handles[0];
   if (!handle || !live.server) throw new Error('latency: no session');
-  const url = `ws://127.0.0.1:${live.server.port}/api/sessions/${handle.sessionId}/ws?since=0`;
+  const url = `ws://127.0.0.1:${live.server.port}/api/sessions/${handle.sessionId}/ws?since=0${process.env.BENCH_WS_BATCH === '0' ? '' : '&batch=1'}`;
   const clients = await connectClients(url, live.server.token, CLIENTS, durationMs + 60_000);
   try {
+    const probe = await memoryProbe();
     writeFileSync(go, '');
     const { clients: results, latency, warm } = await clients.done;
+    await probe.stop();
     const bad = results.filter((r) => r.outOfOrder > 0 || r.received < r.markerSeq);
     if (bad.length > 0) throw new Error(`latency: ${bad.length} client(s) missed or reordered entries`);
     const expected = Math.floor((durationMs * RATE) / 1000) * CLIENTS;

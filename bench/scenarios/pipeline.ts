@@ -48,7 +48,7 @@ export const pipelineScenario: Scenario = async ({ quick }) => {
   const live = await startLive(dirs, { ...flood, BENCH_GO_FILE: go, BENCH_MARK_FILE: mark }, { server: true });
   const handle = live.handles[0];
   if (!handle || !live.server) throw new Error('pipeline: no session');
-  const url = `ws://127.0.0.1:${live.server.port}/api/sessions/${handle.sessionId}/ws?since=0`;
+  const url = `ws://127.0.0.1:${live.server.port}/api/sessions/${handle.sessionId}/ws?since=0${process.env.BENCH_WS_BATCH === '0' ? '' : '&batch=1'}`;
   const clients = await connectClients(url, live.server.token, CLIENTS, quick ? 60_000 : 300_000);
   try {
     const cpuBefore = process.cpuUsage();

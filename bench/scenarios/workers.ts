@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { benchDirs } from '../lib/fixture.js';
 import { startLive } from '../lib/live-session.js';
+import { memoryProbe } from '../lib/memory-probe.js';
 import { fig, type Scenario } from '../lib/scenario.js';
 import { round, sleep } from '../lib/stats.js';
 
@@ -38,8 +39,10 @@ export const workersScenario: Scenario = async ({ quick }) => {
     lag.enable();
     const cpu = process.cpuUsage();
     const windowStart = performance.now();
+    const probe = await memoryProbe();
     writeFileSync(go, '');
     await sleep(durationMs);
+    await probe.stop();
     // Until every line written has been taken in (the orchestrator may be behind).
     let counts = messagesPerSession();
     for (const end = Date.now() + 60_000; counts.some((n) => n < expected); counts = messagesPerSession()) {

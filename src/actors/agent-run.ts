@@ -167,16 +167,19 @@ export class AgentRun {
     // One arrival time for the chunk: its lines were read in the same instant.
     const now = this.now();
     const batch: AgentEventInput[] = [];
-    let rawText = '';
+    const rawLines: string[] = [];
     for (const unit of units) {
       if (unit.kind === 'line') {
-        rawText += `${unit.text}\n`;
+        rawLines.push(unit.text);
         for (const d of this.translate(unit.text)) batch.push(this.stamp(d, now));
       } else {
-        rawText += `${unit.prefix} [… ${unit.bytes} bytes]\n`;
+        rawLines.push(`${unit.prefix} [… ${unit.bytes} bytes]`);
         batch.push(this.stamp(overflowEvent(unit, this.options.maxLineBytes), now));
       }
     }
+    // Bytes now, not text: the copy waits for the commit, and a waiting string (with the lines
+    // it is made of) is what a young-generation GC would copy and promote.
+    const rawText = Buffer.from(`${rawLines.join('\n')}\n`, 'utf8');
     let ok = this.deliver(batch, events);
     // The raw copy only shows lines whose events are committed (when there is a log): after a
     // crash, every line in it is provably in the event log.

@@ -94,7 +94,9 @@ const procId = (attempt: number): string => `proc-${attempt}`;
 
 /** What a run of agent events changes in the worker's context: the last of each wins, usage adds up. */
 function absorb(context: WorkerContext, events: readonly AgentEventInput[]): Partial<WorkerContext> {
-  const out: Partial<WorkerContext> = {};
+  // The silence deadline follows the last event's time; set here, in the one context copy a
+  // batch makes (a chatty agent's batches are most of a worker's transitions).
+  const out: Partial<WorkerContext> = { silenceDeadline: later(events.at(-1)?.timestamp, context.silenceMs) };
   let usage = context.usage;
   for (const e of events) {
     const p = e.payload;
@@ -119,7 +121,7 @@ const later = (iso: string | undefined, ms: number): string | undefined => {
 
 /** Handlers shared by the states in which an agent process is live. */
 const LIVE = {
-  'agent.events': { guard: 'isCurrent', actions: ['absorbEvents', 'forwardEvents', 'armSilence'] },
+  'agent.events': { guard: 'isCurrent', actions: ['absorbEvents', 'forwardEvents', 'restartSilenceTimer'] },
   'agent.exited': [
     { guard: and(['isCurrent', 'hasClassification', 'canRecover']), target: 'recovering', actions: ['noteExit', 'holdClassification'] },
     { guard: and(['isCurrent', 'stoppedByUs']), target: 'stopped', actions: 'noteExit' },
@@ -171,15 +173,18 @@ export const workerMachine = setup({
     }),
     stopProcess: stopChild(({ context }) => procId(context.attempt)),
     askProcessToStop: sendTo(({ context }) => procId(context.attempt), { type: 'agent.stop' }),
+    /** After agent events: their deadline was set by absorbEvents. */
+    restartSilenceTimer: enqueueActions(({ enqueue }) => {
+      enqueue(cancel('silence'));
+      enqueue(raise({ type: 'worker.silenceCheck' }, { delay: 'silence', id: 'silence' }));
+    }),
     armSilence: enqueueActions(({ context, event, enqueue }) => {
       enqueue(cancel('silence'));
       enqueue(raise({ type: 'worker.silenceCheck' }, { delay: 'silence', id: 'silence' }));
-      // The deadline follows event time: an agent event's timestamp, the previous deadline for a
-      // reminder, the last event after a recovery; a spawn (no timestamp) keeps what there was.
+      // The deadline follows event time: the previous deadline for a reminder, the last event
+      // after a recovery; a spawn (no timestamp) keeps what there was (agent events: absorb).
       const deadline =
-        event.type === 'agent.events'
-          ? later(event.events.at(-1)?.timestamp, context.silenceMs)
-          : event.type === 'worker.silenceCheck'
+        event.type === 'worker.silenceCheck'
             ? later(context.silenceDeadline, context.silenceMs)
             : event.type === 'agent.spawned'
               ? context.silenceDeadline

@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { SessionRegistry } from './registry.js';
 import { eventOf } from './routes-control.js';
-import { SessionParams, SinceQuery, WsControl, schemaOf } from './schemas.js';
-import { follow, utf8Of, type FlowLimits, type Transport } from './stream.js';
+import { SessionParams, SinceQuery, WsControl, WsStreamQuery, schemaOf } from './schemas.js';
+import { follow, frameOf, utf8Of, type Encoded, type FlowLimits, type Transport } from './stream.js';
 
 export interface StreamStats {
   connected: number;
@@ -61,6 +61,36 @@ export function corkPerTurn(stream: { cork(): void; uncork(): void; destroyed?: 
   };
 }
 
+/**
+ * Collects what one turn sends to a client and hands it over in one piece at the end of the turn.
+ * Per message, a WebSocket frame and a stream write cost more than the envelope's bytes (ws
+ * framing and write requests, times every client): a turn's batch goes out as one.
+ */
+export class TurnBatch<T> {
+  private parts: T[] = [];
+  private bytes = 0;
+
+  constructor(private readonly flush: (parts: T[]) => void) {}
+
+  add(part: T, length: number): void {
+    if (this.parts.length === 0) process.nextTick(() => this.send());
+    this.parts.push(part);
+    this.bytes += length;
+  }
+
+  /** Characters collected and not yet handed over (counted against the client's limit too). */
+  get pending(): number {
+    return this.bytes;
+  }
+
+  private send(): void {
+    const parts = this.parts;
+    this.parts = [];
+    this.bytes = 0;
+    this.flush(parts);
+  }
+}
+
 export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegistry, limits: FlowLimits, stats: StreamStats): void {
   const dropped = (reason: string): void => {
     stats.dropped += 1;
@@ -75,9 +105,19 @@ export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegi
       return;
     }
     const cork = corkPerTurn(req.raw.socket);
+    // batch=1: one frame per turn, a JSON array of that turn's envelopes.
+    const frames = (req.query as WsStreamQuery).batch
+      ? new TurnBatch<Encoded>((batch) => {
+          if (socket.readyState === socket.OPEN) socket.send(frameOf(batch), { binary: false });
+        })
+      : undefined;
     const client: Transport = {
-      buffered: () => socket.bufferedAmount,
+      buffered: () => socket.bufferedAmount + (frames?.pending ?? 0),
       send: (m) => {
+        if (frames) {
+          frames.add(m, m.json.length);
+          return;
+        }
         cork();
         socket.send(utf8Of(m), { binary: false });
       },
@@ -108,12 +148,14 @@ export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegi
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write('retry: 2000\n\n');
-    const cork = corkPerTurn(res);
+    const events = new TurnBatch<string>((parts) => {
+      if (!res.writableEnded && !res.destroyed) res.write(parts.join(''));
+    });
     const client: Transport = {
-      buffered: () => res.writableLength,
+      buffered: () => res.writableLength + events.pending,
       send: (m) => {
-        cork();
-        res.write(`id: ${m.seq}\ndata: ${m.json}\n\n`);
+        const text = `id: ${m.seq}\ndata: ${m.json}\n\n`;
+        events.add(text, text.length);
       },
       drop: (reason) => {
         dropped(reason);
@@ -134,8 +176,9 @@ export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegi
   };
 
   const streamSchema = { querystring: SinceQuery, tags: ['stream'] };
-  app.get('/api/ws', { websocket: true, schema: schemaOf({ ...streamSchema, summary: 'WebSocket: {seq, sessionId, type, payload} per committed entry, from ?since= (live session, else newest)' }) }, websocket);
-  app.get('/api/sessions/:id/ws', { websocket: true, schema: schemaOf({ ...streamSchema, params: SessionParams, summary: 'WebSocket stream of one session' }) }, websocket);
+  const wsSchema = { querystring: WsStreamQuery, tags: ['stream'] };
+  app.get('/api/ws', { websocket: true, schema: schemaOf({ ...wsSchema, summary: 'WebSocket: {seq, sessionId, type, payload} per committed entry, from ?since= (live session, else newest); ?batch=1: one JSON array of envelopes per frame' }) }, websocket);
+  app.get('/api/sessions/:id/ws', { websocket: true, schema: schemaOf({ ...wsSchema, params: SessionParams, summary: 'WebSocket stream of one session (?since=, ?batch=1)' }) }, websocket);
   app.get('/api/events/stream', { schema: schemaOf({ ...streamSchema, summary: 'SSE: the same envelopes with id: <seq>; honours Last-Event-ID' }) }, sse);
   app.get('/api/sessions/:id/events/stream', { schema: schemaOf({ ...streamSchema, params: SessionParams, summary: 'SSE stream of one session' }) }, sse);
 }

@@ -7,6 +7,11 @@ export const SinceQuery = z.strictObject({
   since: z.coerce.number().int().nonnegative().optional(),
 });
 export type SinceQuery = z.infer<typeof SinceQuery>;
+/** WebSocket streams also take `batch=1`: each frame is then a JSON array of the envelopes committed in one turn. */
+export const WsStreamQuery = SinceQuery.extend({
+  batch: z.enum(['0', '1', 'true', 'false']).optional().transform((v) => v === '1' || v === 'true'),
+});
+export type WsStreamQuery = z.infer<typeof WsStreamQuery>;
 export const EventsQuery = z.strictObject({
   after: z.coerce.number().int().nonnegative().default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(200),

@@ -1,5 +1,5 @@
 import type { LogEntry, Store } from '../persistence/types.js';
-import { jsonOf, str } from '../protocol/json.js';
+import { jsonOf, memo, str } from '../protocol/json.js';
 import type { SessionRegistry } from './registry.js';
 
 /** What every live client (WebSocket or SSE) receives, one per committed log entry. */
@@ -36,23 +36,35 @@ export interface Encoded {
   seq: number;
   json: string;
   utf8: Buffer | undefined;
+  /** The batch frame that starts with this envelope, as last made (see frameOf). */
+  frame?: { last: Encoded; length: number; utf8: Buffer };
 }
+
+const ENCODED = Symbol('orchestrate.encoded');
 
 /**
  * An entry's envelope encoded once however many clients get it: every cursor is offered the
  * same committed entry object from the bus (10 clients stringified and UTF-8-encoded it 10 times).
  */
-const encodings = new WeakMap<LogEntry, Encoded>();
-export function encode(e: LogEntry): Encoded {
-  let m = encodings.get(e);
-  if (m === undefined) {
-    m = { seq: e.seq, json: envelopeJson(e), utf8: undefined };
-    encodings.set(e, m);
-  }
-  return m;
-}
+export const encode = (e: LogEntry): Encoded => memo<Encoded>(e, ENCODED, () => ({ seq: e.seq, json: envelopeJson(e), utf8: undefined }));
 
 export const utf8Of = (m: Encoded): Buffer => (m.utf8 ??= Buffer.from(m.json, 'utf8'));
+
+/**
+ * Several envelopes as one JSON array frame, made once for every client that gets the same run of
+ * entries in the same turn (live clients at the same position all do). A run is named by its
+ * first and last envelope and its length: cursors deliver consecutive seqs, so that is exact.
+ */
+export function frameOf(batch: readonly Encoded[]): Buffer {
+  const first = batch[0];
+  const last = batch.at(-1);
+  if (first === undefined || last === undefined) return Buffer.from('[]');
+  const hit = first.frame;
+  if (hit && hit.last === last && hit.length === batch.length) return hit.utf8;
+  const utf8 = Buffer.from(batch.length === 1 ? `[${first.json}]` : `[${batch.map((m) => m.json).join(',')}]`, 'utf8');
+  first.frame = { last, length: batch.length, utf8 };
+  return utf8;
+}
 
 /** A connected client, whatever the protocol. */
 export interface Transport {

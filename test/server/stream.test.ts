@@ -29,6 +29,17 @@ function wsClient(url: string, token: string): { seqs: number[]; ws: WebSocket; 
   return { seqs, ws, closed };
 }
 
+/** A WebSocket client with ?batch=1: every frame is an array of envelopes; records each frame's seqs. */
+function wsBatchClient(url: string, token: string): { frames: number[][]; ws: WebSocket } {
+  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+  const frames: number[][] = [];
+  ws.on('message', (data: Buffer) => {
+    const parsed = JSON.parse(data.toString()) as unknown;
+    frames.push(Array.isArray(parsed) ? (parsed as Env[]).map((e) => e.seq) : [Number.NaN]);
+  });
+  return { frames, ws };
+}
+
 /** An SSE client on a raw request: records `id:` lines and can be cut off at any time. */
 function sseClient(base: string, path: string, headers: Record<string, string>): { ids: number[]; dataSeqs: number[]; stop: () => void } {
   const ids: number[] = [];
@@ -91,6 +102,25 @@ describe('live stream over a fake-agent session: reconnects see no gap and no du
     expect(sse2.dataSeqs).toEqual(sse2.ids);
     second.ws.close();
     sse2.stop();
+  });
+
+  it('?batch=1 sends the envelopes of a turn as one JSON array frame: a replay arrives in few frames, then live ones follow, every seq once and in order', async () => {
+    const id = live.handle.sessionId;
+    const total = live.store.lastSeq(id);
+    expect(total).toBeGreaterThan(20);
+    const batched = wsBatchClient(`ws://127.0.0.1:${live.server.port}/api/sessions/${id}/ws?since=0&batch=1`, live.server.token);
+    expect(await until(() => batched.frames.flat().at(-1) === total)).toBe(true);
+    expect(batched.frames.flat()).toEqual(range(1, total));
+    // The replay is read from the store a page at a time, each page one frame.
+    expect(batched.frames.length).toBeLessThan(total / 10);
+    batched.ws.close();
+    // A batch value that means nothing is refused before the upgrade, with the reason.
+    const refused = new WebSocket(`ws://127.0.0.1:${live.server.port}/api/sessions/${id}/ws?batch=maybe`, { headers: { authorization: `Bearer ${live.server.token}` } });
+    const status = await new Promise<number>((resolve) => {
+      refused.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      refused.on('open', () => resolve(101));
+    });
+    expect(status).toBe(400);
   });
 });
 

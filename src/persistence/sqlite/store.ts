@@ -2,6 +2,7 @@ import type { OrchestratorDecision, PeerReview, RecoveryAction, SessionStatus } 
 import type { Lease, LogEntry, LogEntryInput, SessionRecord, Store, StoredSnapshot } from '../types.js';
 import { Fences } from '../fence.js';
 import { jsonOf } from '../../protocol/json.js';
+import { Checkpointer } from './checkpointer.js';
 import { openDb, type Db } from './db.js';
 
 interface SessionRow {
@@ -75,7 +76,11 @@ export class SqliteStore implements Store {
   private readonly bumpSeq;
   private readonly getSeq;
   private readonly byKey;
+  /** Made once: better-sqlite3 builds a wrapper (and its BEGIN/COMMIT variants) per transaction() call. */
+  private readonly appendTx;
   private readonly fences = new Fences();
+  /** Started with the first append: a store that only reads never needs the thread. */
+  private checkpointer: Checkpointer | undefined;
 
   constructor(
     readonly path: string,
@@ -88,9 +93,11 @@ export class SqliteStore implements Store {
     this.bumpSeq = this.db.prepare('UPDATE sessions SET last_seq = ? WHERE id = ?');
     this.getSeq = this.db.prepare<[string], { last_seq: number; lease_epoch: number }>('SELECT last_seq, lease_epoch FROM sessions WHERE id = ?');
     this.byKey = this.db.prepare<[string, string], EventRow>('SELECT * FROM events WHERE session_id = ? AND idem_key = ?');
+    this.appendTx = this.db.transaction((batch: readonly LogEntryInput[]) => this.appendBatch(batch));
   }
 
   close(): void {
+    this.checkpointer?.stop();
     this.db.close();
   }
 
@@ -98,33 +105,36 @@ export class SqliteStore implements Store {
   append(entries: readonly LogEntryInput[]): LogEntry[] {
     // IMMEDIATE: take the write lock before reading last_seq, so a second process sharing the
     // file waits (busy_timeout) instead of failing on a lock upgrade.
-    return this.db.transaction((batch: readonly LogEntryInput[]) => {
-      const next = new Map<string, number>();
-      const out: LogEntry[] = [];
-      for (const e of batch) {
-        let seq = next.get(e.sessionId);
-        if (seq === undefined) {
-          const row = this.getSeq.get(e.sessionId);
-          if (!row) throw new Error(`unknown session ${e.sessionId}`);
-          this.fences.check(e.sessionId, row.lease_epoch);
-          seq = row.last_seq;
-        }
-        // Already appended (a retry): hand back the stored entry, add nothing.
-        const existing = e.key === undefined ? undefined : this.byKey.get(e.sessionId, e.key);
-        if (existing) {
-          out.push(toEntry(existing));
-          next.set(e.sessionId, seq);
-          continue;
-        }
-        seq += 1;
-        next.set(e.sessionId, seq);
-        this.insertEvent.run(e.sessionId, seq, e.timestamp, e.type, e.agent, e.workerId, e.attempt, jsonOf(e.payload), e.usage ? JSON.stringify(e.usage) : null, e.key ?? null);
-        e.withinCommit?.();
-        out.push(committed(e, seq));
+    if (!this.db.readonly) this.checkpointer ??= new Checkpointer(this.db, this.path);
+    return this.appendTx.immediate(entries);
+  }
+
+  private appendBatch(batch: readonly LogEntryInput[]): LogEntry[] {
+    const next = new Map<string, number>();
+    const out: LogEntry[] = [];
+    for (const e of batch) {
+      let seq = next.get(e.sessionId);
+      if (seq === undefined) {
+        const row = this.getSeq.get(e.sessionId);
+        if (!row) throw new Error(`unknown session ${e.sessionId}`);
+        this.fences.check(e.sessionId, row.lease_epoch);
+        seq = row.last_seq;
       }
-      for (const [id, seq] of next) this.bumpSeq.run(seq, id);
-      return out;
-    }).immediate(entries);
+      // Already appended (a retry): hand back the stored entry, add nothing.
+      const existing = e.key === undefined ? undefined : this.byKey.get(e.sessionId, e.key);
+      if (existing) {
+        out.push(toEntry(existing));
+        next.set(e.sessionId, seq);
+        continue;
+      }
+      seq += 1;
+      next.set(e.sessionId, seq);
+      this.insertEvent.run(e.sessionId, seq, e.timestamp, e.type, e.agent, e.workerId, e.attempt, jsonOf(e.payload), e.usage ? JSON.stringify(e.usage) : null, e.key ?? null);
+      e.withinCommit?.();
+      out.push(committed(e, seq));
+    }
+    for (const [id, seq] of next) this.bumpSeq.run(seq, id);
+    return out;
   }
 
   read(sessionId: string, options: { afterSeq?: number; limit?: number } = {}): LogEntry[] {

@@ -100,7 +100,7 @@ function onEnvelope(e) {
 /** Connects from the last seq seen: a reconnect gets exactly what it missed. */
 function connect() {
   const sessionId = state.sessionId;
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/sessions/${encodeURIComponent(sessionId)}/ws?since=${state.lastSeq}`;
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/sessions/${encodeURIComponent(sessionId)}/ws?since=${state.lastSeq}&batch=1`;
   const socket = new WebSocket(url);
   state.socket = socket;
   socket.onopen = () => {
@@ -108,7 +108,13 @@ function connect() {
     setConnection(true, 'live');
     scheduleSummary();
   };
-  socket.onmessage = (m) => onEnvelope(JSON.parse(m.data));
+  // batch=1: each frame is the array of envelopes committed in one turn (a chatty agent's
+  // hundreds of lines a second arrive as a few frames, not one message each).
+  socket.onmessage = (m) => {
+    const data = JSON.parse(m.data);
+    if (Array.isArray(data)) data.forEach(onEnvelope);
+    else onEnvelope(data);
+  };
   socket.onclose = (ev) => {
     if (state.socket !== socket) return;
     const wait = Math.min(10_000, 500 * 2 ** state.retry++);

@@ -108,13 +108,18 @@ function connect() {
   const id = encodeURIComponent(state.sessionId);
   const proto = location.protocol === 'https:' ? 'wss' : 'ws';
   const since = state.transitions.at(-1)?.seq ?? 0;
-  const events = new WebSocket(`${proto}://${location.host}/api/sessions/${id}/ws?since=${since}`);
+  const events = new WebSocket(`${proto}://${location.host}/api/sessions/${id}/ws?since=${since}&batch=1`);
   events.onopen = () => setConnection(true, 'live');
   events.onmessage = (m) => {
-    const e = JSON.parse(m.data);
-    if (e.type !== 'machine.transition' || e.sessionId !== state.sessionId) return;
-    if (state.transitions.length && e.seq <= state.transitions.at(-1).seq) return;
-    state.transitions.push({ seq: e.seq, at: e.timestamp, ...e.payload });
+    const data = JSON.parse(m.data);
+    let added = false;
+    for (const e of Array.isArray(data) ? data : [data]) {
+      if (e.type !== 'machine.transition' || e.sessionId !== state.sessionId) continue;
+      if (state.transitions.length && e.seq <= state.transitions.at(-1).seq) continue;
+      state.transitions.push({ seq: e.seq, at: e.timestamp, ...e.payload });
+      added = true;
+    }
+    if (!added) return;
     if ($('#follow').checked) state.step = state.transitions.length;
     void render();
   };

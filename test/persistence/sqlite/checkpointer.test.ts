@@ -1,0 +1,70 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { Checkpointer } from '../../../src/persistence/sqlite/checkpointer.js';
+import { openDb } from '../../../src/persistence/sqlite/db.js';
+import { SqliteStore } from '../../../src/persistence/sqlite/store.js';
+import { tempDir } from '../../helpers/fake-agents.js';
+
+const until = async (check: () => boolean, ms = 10_000): Promise<boolean> => {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (check()) return true;
+  return check();
+};
+const walBytes = (path: string): number => statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+const autoCheckpoint = (db: Database.Database): number => db.pragma('wal_autocheckpoint', { simple: true }) as number;
+
+function table(path: string): Database.Database {
+  const db = openDb(path);
+  db.exec('CREATE TABLE IF NOT EXISTS blobs (n INTEGER PRIMARY KEY, body TEXT)');
+  return db;
+}
+
+describe('the WAL checkpointer thread', () => {
+  it('checkpoints in its own thread while SQLite does not checkpoint in the writer, and keeps the log bounded', async () => {
+    const path = join(tempDir('orch-ckpt-'), 'store.db');
+    const db = table(path);
+    const checkpointer = new Checkpointer(db, path, { intervalMs: 20, minWalBytes: 256 * 1024 });
+    expect(autoCheckpoint(db)).toBe(0);
+    const insert = db.prepare('INSERT INTO blobs (body) VALUES (?)');
+    const body = 'x'.repeat(64 * 1024);
+    let largest = 0;
+    // 32 MB through the log, a little at a time: without a checkpoint it would hold all of it.
+    for (let i = 0; i < 512; i++) {
+      insert.run(body);
+      largest = Math.max(largest, walBytes(path));
+      if (i % 16 === 15) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(await until(() => checkpointer.stats.checkpoints > 0)).toBe(true);
+    expect(checkpointer.stats.last?.checkpointed).toBeGreaterThan(0);
+    expect(largest).toBeLessThan(16 * 1024 * 1024);
+    expect(checkpointer.stats.fellBack).toBe(false);
+    checkpointer.stop();
+    db.close();
+  });
+
+  it('gives the checkpoints back to SQLite when the thread is gone', async () => {
+    const path = join(tempDir('orch-ckpt-'), 'store.db');
+    const db = table(path);
+    const checkpointer = new Checkpointer(db, path, { intervalMs: 20 });
+    expect(autoCheckpoint(db)).toBe(0);
+    // As if the thread had crashed.
+    await (checkpointer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    expect(await until(() => checkpointer.stats.fellBack)).toBe(true);
+    expect(autoCheckpoint(db)).toBe(1000);
+    db.close();
+  });
+
+  it('a store that was written has everything in its database file once closed (the log is checkpointed at close)', () => {
+    const path = join(tempDir('orch-ckpt-'), 'orchestrate.db');
+    const store = new SqliteStore(path);
+    const now = new Date().toISOString();
+    store.create({ id: 's1', task: 't', target: '/t', workspace: '/w', sessionDir: '/w/s1', status: 'planning', tier: 1, roles: { architect: 'gemini', implementer: 'claude', reviewer: 'codex' }, config: {}, tokens: {}, createdAt: now, updatedAt: now });
+    store.append(Array.from({ length: 300 }, (_, i) => ({ sessionId: 's1', type: 'progress', agent: 'claude', workerId: 'implementer', attempt: 1, timestamp: now, payload: { text: `line ${i}` } })));
+    store.close();
+    expect(walBytes(path)).toBe(0);
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 300 });
+    check.close();
+  });
+});
