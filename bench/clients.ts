@@ -25,7 +25,7 @@ export interface ClientResult {
 }
 
 /** `cpuMs`: this process's CPU time (user + system) from all clients connected to the last marker. */
-export type ClientsMessage = { type: 'ready' } | { type: 'done'; clients: ClientResult[]; latency: Spread; warm: Spread; cpuMs: number } | { type: 'failed'; message: string };
+export type ClientsMessage = { type: 'ready' } | { type: 'done'; clients: ClientResult[]; latency: Spread; warm: Spread; cold: Spread; cpuMs: number } | { type: 'failed'; message: string };
 
 const MARKER = '"kind":"process.exited"';
 const SEQ = '{"seq":';
@@ -79,9 +79,10 @@ function run(start: ClientsStart): void {
           // Entries arrive in seq order, so the first stamp received is the first line written.
           const first = written[0] ?? 0;
           const warm = latencies.filter((_, k) => (written[k] ?? 0) - first >= WARM_AFTER_MS);
+          const cold = latencies.filter((_, k) => (written[k] ?? 0) - first < WARM_AFTER_MS);
           // BENCH_LATENCY_TRACE=<file>: every sample as "<ms since the first write> <latency ms> <write time, epoch ms>", to see when delays happen.
           if (process.env.BENCH_LATENCY_TRACE) writeFileSync(process.env.BENCH_LATENCY_TRACE, written.map((w, k) => `${(w - first).toFixed(1)} ${(latencies[k] ?? 0).toFixed(2)} ${w.toFixed(1)}`).join('\n'));
-          reply({ type: 'done', clients: results, latency: spread(latencies), warm: spread(warm), cpuMs: (cpu.user + cpu.system) / 1000 });
+          reply({ type: 'done', clients: results, latency: spread(latencies), warm: spread(warm), cold: spread(cold), cpuMs: (cpu.user + cpu.system) / 1000 });
         }
       }
     };

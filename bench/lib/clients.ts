@@ -6,7 +6,7 @@ import { BUILD } from './paths.js';
 
 export interface Clients {
   /** Resolves when every client got the marker entry; rejects on a client failure or timeout. */
-  done: Promise<{ clients: ClientResult[]; latency: Spread; warm: Spread; cpuMs: number }>;
+  done: Promise<{ clients: ClientResult[]; latency: Spread; warm: Spread; cold: Spread; cpuMs: number }>;
   stop(): void;
 }
 
@@ -35,7 +35,7 @@ export async function connectClients(url: string, token: string, count: number, 
   await next('ready', 10_000);
   const done = next('done', timeoutMs).then((m) => {
     if (m.type !== 'done') throw new Error('bench clients: unexpected message');
-    return { clients: m.clients, latency: m.latency, warm: m.warm, cpuMs: m.cpuMs };
+    return { clients: m.clients, latency: m.latency, warm: m.warm, cold: m.cold, cpuMs: m.cpuMs };
   });
   // Observed by the caller; this only keeps a failure from being reported as unhandled before then.
   done.catch(() => undefined);

@@ -90,7 +90,7 @@ export interface SessionHandle {
   close(): void;
 }
 
-export type ResumeError = { kind: 'unknown' | 'finished' | 'leased' | 'incompatible' | 'no_snapshot' | 'sandbox'; message: string };
+export type ResumeError = { kind: 'unknown' | 'finished' | 'leased' | 'incompatible' | 'sandbox'; message: string };
 
 const WAITING = ['escalated', 'awaitingClarification', 'paused'];
 
@@ -134,23 +134,22 @@ export async function resumeSession(sessionId: string, env: SessionEnv): Promise
   if (!record) return { kind: 'unknown', message: `no session "${sessionId}" in ${env.store.path} (orchestrate sessions lists them)` };
   if (['completed', 'failed', 'stopped'].includes(record.status)) return { kind: 'finished', message: `session ${sessionId} has already ended (${record.status})` };
   const stored = env.store.loadSnapshot(sessionId);
-  if (!stored) return { kind: 'no_snapshot', message: `session ${sessionId} has no saved state to resume from` };
+  const saved = record.config as { config: OrchestrateConfig; tier: TierChoice; configSource?: string | null };
+  const base = { sessionId, task: record.task, target: record.target, workspace: record.workspace, config: saved.config, configSource: saved.configSource, sessionDir: record.sessionDir };
+  // Killed before its first snapshot (the first moments of a run): nothing was decided yet, so
+  // the session starts over from its task, its log going on where it stopped.
+  if (!stored) return launch({ ...base, tier: saved.tier, startedAt: record.createdAt }, env, undefined, true);
   if (stored.machineVersion !== MACHINE_VERSION) {
     return {
       kind: 'incompatible',
       message: `session ${sessionId} was saved by different statecharts (version ${stored.machineVersion}, this orchestrate has ${MACHINE_VERSION}); it cannot be resumed safely by this version`,
     };
   }
-  const saved = record.config as { config: OrchestrateConfig; tier: TierChoice; configSource?: string | null };
   const snapshot = stored.snapshot as { context?: { tier?: TierChoice; startedAt?: string } };
-  return launch(
-    { sessionId, task: record.task, target: record.target, workspace: record.workspace, config: saved.config, configSource: saved.configSource, tier: snapshot.context?.tier ?? saved.tier, sessionDir: record.sessionDir, startedAt: snapshot.context?.startedAt ?? record.createdAt },
-    env,
-    stored.snapshot as Snapshot<unknown>,
-  );
+  return launch({ ...base, tier: snapshot.context?.tier ?? saved.tier, startedAt: snapshot.context?.startedAt ?? record.createdAt }, env, stored.snapshot as Snapshot<unknown>, true);
 }
 
-async function launch(s: NewSession & { sessionDir: string; startedAt: string }, env: SessionEnv, snapshot: Snapshot<unknown> | undefined): Promise<SessionHandle | ResumeError> {
+async function launch(s: NewSession & { sessionDir: string; startedAt: string }, env: SessionEnv, snapshot: Snapshot<unknown> | undefined, resumed = false): Promise<SessionHandle | ResumeError> {
   const { store } = env;
   const ttl = env.leaseTtlMs ?? LEASE_TTL_MS;
   // Checked before the lease: a required sandbox that is missing must not leave a half-started session.
@@ -166,7 +165,8 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   }
   const { sessionId, sessionDir, config, target } = s;
   const log = sessionLogger(sessionDir, env.logLevel);
-  if (snapshot) {
+  if (resumed && !snapshot) log.warn('no saved state (the previous orchestrator stopped before its first snapshot): starting the session over from its task');
+  if (resumed) {
     const killed = killStaleAgents(store, sessionId);
     if (killed.length > 0) log.warn({ pids: killed }, 'killed agent process groups left by the previous orchestrator');
   }

@@ -57,6 +57,42 @@ describe('orchestrate resume and sessions', () => {
     killRecordedAgents(f);
   });
 
+  it('a session killed before its first snapshot starts over from its task on resume, and its agents from before are stopped', async () => {
+    const f = sessionFixture(happyRules());
+    const run = startOrchestrator(args(f), f.env);
+    // As early as possible: the architect has been started.
+    expect(await waitUntil(() => readLog(db(f)).rows.some((r) => r.type === 'process.spawned'), 30_000)).toBe(true);
+    run.child.kill('SIGKILL');
+    await run.done;
+    const { sessionId, rows } = readLog(db(f));
+    const id = sessionId ?? '';
+    // What the store holds when the kill came before the first snapshot write.
+    const store = new Database(db(f));
+    store.prepare('DELETE FROM snapshots WHERE session_id = ?').run(id);
+    store.close();
+    const resumed = await runCli(['resume', id, '--workspace', f.workspace, '--json'], f.env, 90_000);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ state: 'completed' });
+    const after = readLog(db(f)).rows;
+    // The log went on from where it stopped, gap-free, and the work is done.
+    expect(after.slice(0, rows.length).map((r) => r.seq)).toEqual(rows.map((r) => r.seq));
+    expect(after.map((r) => r.seq)).toEqual(after.map((_, i) => i + 1));
+    expect(existsSync(join(f.target, 'greet.js'))).toBe(true);
+    const log = readFileSync(join(f.workspace, id, 'orchestrator.log'), 'utf8');
+    expect(log).toMatch(/starting the session over from its task/);
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(-pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const before = rows.filter((r) => r.type === 'process.spawned').map((r) => (JSON.parse(r.payload) as { pid: number }).pid);
+    expect(before.length).toBeGreaterThan(0);
+    expect(before.filter(alive)).toEqual([]);
+  });
+
   it('continues the killed agent’s own conversation after SIGKILL', async () => {
     const f = hangingFixture();
     const live = await liveSession(f);
