@@ -36,8 +36,6 @@ export interface Encoded {
   seq: number;
   json: string;
   utf8: Buffer | undefined;
-  /** The batch frame that starts with this envelope, as last made (see frameOf). */
-  frame?: { last: Encoded; length: number; utf8: Buffer };
 }
 
 const ENCODED = Symbol('orchestrate.encoded');
@@ -52,17 +50,23 @@ export const utf8Of = (m: Encoded): Buffer => (m.utf8 ??= Buffer.from(m.json, 'u
 
 /**
  * Several envelopes as one JSON array frame, made once for every client that gets the same run of
- * entries in the same turn (live clients at the same position all do). A run is named by its
- * first and last envelope and its length: cursors deliver consecutive seqs, so that is exact.
+ * entries in the same turn (live clients at the same position all do, one after the other). A
+ * run is named by its first and last envelope and its length: cursors deliver consecutive seqs,
+ * so that is exact. One frame is kept, not one per entry: an entry kept elsewhere (a view's
+ * recent events) must not keep its turn's frame alive with it.
  */
+let lastFrame: { first: Encoded; last: Encoded; length: number; utf8: Buffer } | undefined;
 export function frameOf(batch: readonly Encoded[]): Buffer {
   const first = batch[0];
   const last = batch.at(-1);
   if (first === undefined || last === undefined) return Buffer.from('[]');
-  const hit = first.frame;
-  if (hit && hit.last === last && hit.length === batch.length) return hit.utf8;
+  if (lastFrame?.first === first && lastFrame.last === last && lastFrame.length === batch.length) return lastFrame.utf8;
   const utf8 = Buffer.from(batch.length === 1 ? `[${first.json}]` : `[${batch.map((m) => m.json).join(',')}]`, 'utf8');
-  first.frame = { last, length: batch.length, utf8 };
+  lastFrame = { first, last, length: batch.length, utf8 };
+  // Dropped once the turn's clients have had it.
+  setImmediate(() => {
+    if (lastFrame?.utf8 === utf8) lastFrame = undefined;
+  });
   return utf8;
 }
 

@@ -10,6 +10,7 @@ import type { LogEntry } from '../../src/persistence/types.js';
 import type { SessionBus } from '../../src/runtime/recorder.js';
 import { startServer, type RunningServer } from '../../src/server/listen.js';
 import { SessionRegistry, type LiveSession } from '../../src/server/registry.js';
+import { encode, frameOf } from '../../src/server/stream.js';
 import { tempDir } from '../helpers/fake-agents.js';
 import { liveSession, slowRules, until, type Live } from './server-helpers.js';
 
@@ -183,5 +184,25 @@ describe('slow clients are dropped with a reason, never buffered without limit',
     sse.destroy();
     const metrics = await fetch(`http://127.0.0.1:${server.port}/metrics`, { headers: { authorization: `Bearer ${server.token}` } });
     expect(await metrics.text()).toMatch(/orchestrate_stream_clients_dropped_total 2/);
+  });
+});
+
+describe('batch frames', () => {
+  const entry = (seq: number): LogEntry => ({ seq, sessionId: 's', type: 'status', agent: 'claude', workerId: 'implementer', attempt: 1, timestamp: '2026-11-24T00:00:00.000Z', payload: { kind: 'agent.message', text: `m${seq} "quoted"` } });
+
+  it('are the JSON array of the envelopes, made once for every client that sends the same run in the same turn', () => {
+    const entries = [1, 2, 3].map(entry);
+    const a = frameOf(entries.map(encode));
+    const b = frameOf(entries.map(encode));
+    expect(b).toBe(a);
+    expect((JSON.parse(a.toString('utf8')) as Env[]).map((e) => [e.seq, e.payload.text])).toEqual([
+      [1, 'm1 "quoted"'],
+      [2, 'm2 "quoted"'],
+      [3, 'm3 "quoted"'],
+    ]);
+    // A client at another position gets its own run.
+    const shorter = frameOf(entries.slice(1).map(encode));
+    expect(shorter).not.toBe(a);
+    expect((JSON.parse(shorter.toString('utf8')) as Env[]).map((e) => e.seq)).toEqual([2, 3]);
   });
 });

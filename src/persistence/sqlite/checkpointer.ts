@@ -61,10 +61,14 @@ export class Checkpointer {
   stop(): void {
     if (!this.stopped) {
       this.stopped = true;
+      // Without waiting: a reader in another process (orchestrate serve) or the thread's own
+      // checkpoint would otherwise hold the close for the whole busy timeout.
+      this.db.pragma('busy_timeout = 0');
       try {
         this.db.pragma('wal_checkpoint(TRUNCATE)');
       } catch {
-        // Busy (another process reads): the last connection to close checkpoints instead.
+        // Busy: what is left stays in the log, which is part of the database (any later
+        // connection reads it, and the last one to close checkpoints it).
       }
     }
     this.worker.postMessage('close');
