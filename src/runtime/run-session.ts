@@ -176,8 +176,9 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   const recorder = new SessionRecorder(store, sessionId, log);
   const { repo: git, hasHead } = await gitState(target);
   // Reviews diff against the session's start and the last reviewed state: both survive a restart.
-  const base = snapshot ? store.ofType(sessionId, 'session.started')[0]?.payload.baseTree : undefined;
-  const lastReviewed = snapshot ? store.ofType(sessionId, 'review.tree').at(-1)?.payload.tree : undefined;
+  // (A resume without a snapshot too: the killed run's agents may already have changed the target.)
+  const base = resumed ? store.ofType(sessionId, 'session.started')[0]?.payload.baseTree : undefined;
+  const lastReviewed = resumed ? store.ofType(sessionId, 'review.tree').at(-1)?.payload.tree : undefined;
   const trees: { base?: string; last?: string } = git
     ? { base: typeof base === 'string' ? base : await snapshotTree(target, hasHead), ...(typeof lastReviewed === 'string' ? { last: lastReviewed } : {}) }
     : {};
@@ -207,7 +208,9 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     recorder.writer.flush();
   };
 
-  let restoring = snapshot !== undefined;
+  // Also without a snapshot: runs the killed orchestrator queued or started (same worker, attempt
+  // and agent) are adopted or continued, not started a second time.
+  let restoring = resumed;
   const reviews = {
     sessionDir,
     templates,
@@ -324,14 +327,14 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   });
 
   log.info({ sessionId, task: s.task, target, tier: s.tier, resumed: Boolean(snapshot), machineVersion: MACHINE_VERSION }, snapshot ? 'session resumed' : 'session started');
-  recorder.note(snapshot ? 'session.resumed' : 'session.started', {
-    text: `${snapshot ? 'resumed' : 'started'} at tier ${s.tier.tier}: ${s.tier.reason}`,
+  recorder.note(resumed ? 'session.resumed' : 'session.started', {
+    text: `${resumed ? 'resumed' : 'started'} at tier ${s.tier.tier}: ${s.tier.reason}`,
     tier: s.tier.tier,
     reason: s.tier.reason,
     task: s.task,
     ...(trees.base ? { baseTree: trees.base } : {}),
   });
-  notice(`session ${sessionId}${snapshot ? ' (resumed)' : ''} · tier ${s.tier.tier}: ${s.tier.reason}`);
+  notice(`session ${sessionId}${resumed ? ' (resumed)' : ''} · tier ${s.tier.tier}: ${s.tier.reason}`);
   const confirmations = new SessionConfirmations(join(sessionDir, 'confirmations'), recorder, log);
   confirmations.start();
   actor.start();

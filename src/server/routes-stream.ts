@@ -83,7 +83,9 @@ export class TurnBatch<T> {
     return this.bytes;
   }
 
-  private send(): void {
+  /** Hands over what is collected now (before a drop: what was counted as sent must go out first). */
+  send(): void {
+    if (this.parts.length === 0) return;
     const parts = this.parts;
     this.parts = [];
     this.bytes = 0;
@@ -123,6 +125,8 @@ export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegi
       },
       drop: (reason) => {
         dropped(reason);
+        // The reason's since= counts what the cursor handed over, so that goes out before the close.
+        frames?.send();
         // 1013 "try again later"; a client that reads nothing never completes the close handshake.
         socket.close(1013, reason.slice(0, 120));
         setTimeout(() => socket.terminate(), 1000).unref();
@@ -159,6 +163,7 @@ export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegi
       },
       drop: (reason) => {
         dropped(reason);
+        events.send();
         res.end(`event: dropped\ndata: ${JSON.stringify({ reason })}\n\n`);
         setTimeout(() => res.destroy(), 1000).unref();
       },

@@ -2,30 +2,26 @@
 // copies the write-ahead log into the database file and syncs it; run inside a commit on the
 // main thread (SQLite's automatic checkpoint) it stalled the event loop for 10–50 ms every few
 // MB of log. Here it runs on its own connection, PASSIVE: it never waits for, nor blocks, the
-// writer or readers, and does what it can each time.
+// writer or readers, and copies what was committed since the last time (only when something
+// was: `data_version` changes when another connection commits).
 // Plain JavaScript because a worker needs a file Node can load as it is (tests run the sources).
-import { statSync } from 'node:fs';
 import { clearInterval, setInterval } from 'node:timers';
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const Database = createRequire(import.meta.url)('better-sqlite3');
-const { path, intervalMs, minWalBytes } = workerData;
+const { path, intervalMs } = workerData;
 
 const db = new Database(path, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
 
-function walBytes() {
-  try {
-    return statSync(`${path}-wal`).size;
-  } catch {
-    return 0;
-  }
-}
+let seen = -1;
 
 const timer = setInterval(() => {
-  if (walBytes() < minWalBytes) return;
   try {
+    const version = db.pragma('data_version', { simple: true });
+    if (version === seen) return;
+    seen = version;
     const [result] = db.pragma('wal_checkpoint(PASSIVE)');
     parentPort.postMessage({ type: 'checkpointed', ...result });
   } catch (error) {

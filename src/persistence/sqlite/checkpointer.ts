@@ -6,24 +6,36 @@ type WorkerMessage = { type: 'checkpointed'; busy: number; log: number; checkpoi
 
 /** SQLite's own threshold for its automatic checkpoint (pages); restored if the thread fails. */
 const AUTO_CHECKPOINT_PAGES = 1000;
+/**
+ * The writer still checkpoints itself past this many pages (16 MB): the log only starts over
+ * when a writer begins a transaction with every frame already copied, which a checkpoint running
+ * beside a busy writer never sees, so without this the log would grow for as long as the writes
+ * go on. By then the thread has copied nearly everything, and the writer's own checkpoint is
+ * short: what is left, and one sync.
+ */
+const BACKSTOP_PAGES = 4000;
+/** After the log starts over, its file is cut back to this. */
+const WAL_FILE_LIMIT_BYTES = 32 * 1024 * 1024;
 
 export interface CheckpointerOptions {
-  /** How often the thread looks at the log's size. */
+  /** How often the thread looks for new commits to copy. */
   intervalMs?: number;
-  /** A log smaller than this is left alone (each checkpoint syncs the database file). */
-  minWalBytes?: number;
 }
 
 /**
- * Moves a writer connection's WAL checkpoints to a worker thread (checkpoint-worker.mjs): the
- * connection's automatic checkpoint is turned off while the thread runs, and turned back on if
- * the thread fails or is gone, so the log never grows without bound.
+ * Moves most of a writer connection's WAL checkpointing to a worker thread
+ * (checkpoint-worker.mjs): while the thread runs, the connection's automatic checkpoint waits for
+ * a 4× longer log (a backstop, see BACKSTOP_PAGES) and the thread copies new commits every
+ * `intervalMs`; SQLite's usual threshold comes back if the thread fails or is gone.
  */
 export class Checkpointer {
   private readonly worker: Worker;
   private stopped = false;
-  /** What the thread did: checkpoints run, the last one's page counts, and whether SQLite's own took over. */
-  readonly stats: { checkpoints: number; last?: { log: number; checkpointed: number }; fellBack: boolean } = { checkpoints: 0, fellBack: false };
+  /**
+   * What the thread did: checkpoints run, those that found another checkpoint running (the
+   * writer's backstop), the last run's page counts, and whether SQLite's own took over.
+   */
+  readonly stats: { checkpoints: number; busy: number; last?: { log: number; checkpointed: number }; fellBack: boolean } = { checkpoints: 0, busy: 0, fellBack: false };
 
   constructor(
     private readonly db: Db,
@@ -31,13 +43,14 @@ export class Checkpointer {
     options: CheckpointerOptions = {},
   ) {
     this.worker = new Worker(distPath('persistence', 'sqlite', 'checkpoint-worker.mjs'), {
-      workerData: { path, intervalMs: options.intervalMs ?? 500, minWalBytes: options.minWalBytes ?? 1 << 20 },
+      workerData: { path, intervalMs: options.intervalMs ?? 500 },
       // Plain JavaScript needs no flags of the parent (which, under `node -e`, would re-run its script).
       execArgv: [],
     });
     // A finished process must not wait for this thread.
     this.worker.unref();
-    db.pragma('wal_autocheckpoint = 0');
+    db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    db.pragma(`journal_size_limit = ${WAL_FILE_LIMIT_BYTES}`);
     const fallBack = (): void => {
       if (this.stopped || !this.db.open) return;
       this.stopped = true;
@@ -48,6 +61,8 @@ export class Checkpointer {
     this.worker.on('exit', fallBack);
     this.worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'failed') return fallBack();
+      // -1: it could not run at all (another connection was checkpointing); next time.
+      if (m.checkpointed < 0) return void (this.stats.busy += 1);
       this.stats.checkpoints += 1;
       this.stats.last = { log: m.log, checkpointed: m.checkpointed };
     });
