@@ -14,6 +14,8 @@ export interface FetchedJob {
   runId: string;
 }
 
+const QUEUE_CREATE_TRIES = 5;
+
 /**
  * The agent-run queue on pg-boss (in its own `pgboss` schema of the same database). Delivery
  * only: whether a run may execute is decided by its lease row (`runs`), so a job delivered twice,
@@ -33,12 +35,22 @@ export class RunQueue {
 
   private async ensure(agent: string): Promise<string> {
     const name = queueName(agent);
-    if (!this.created.has(name)) {
-      // Retries are the runs table's business (a lease that expired); pg-boss only delivers.
-      // A job outliving 4 h is failed by pg-boss; its run, if unfinished, is queued again by the session.
-      if (!(await this.boss.getQueue(name))) await this.boss.createQueue(name, { name, policy: 'standard', retryLimit: 0, expireInSeconds: 4 * 3600 });
-      this.created.add(name);
+    if (this.created.has(name)) return name;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Retries are the runs table's business (a lease that expired); pg-boss only delivers.
+        // A job outliving 4 h is failed by pg-boss; its run, if unfinished, is queued again by the session.
+        if (!(await this.boss.getQueue(name))) await this.boss.createQueue(name, { name, policy: 'standard', retryLimit: 0, expireInSeconds: 4 * 3600 });
+        break;
+      } catch (error) {
+        // Two processes creating the same queue at once (pg-boss makes a table per queue): one
+        // of them fails with "deadlock detected" or a duplicate; the queue is then there, or the
+        // next try makes it. Seen as an escalated session ("could not queue the run").
+        if (attempt >= QUEUE_CREATE_TRIES) throw error;
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
     }
+    this.created.add(name);
     return name;
   }
 

@@ -98,6 +98,8 @@ const PAGE = 200;
 export class Cursor {
   private last: number;
   private replaying = false;
+  /** Something new was offered while a replay ran: look again when it ends. */
+  private missed = false;
   private closed = false;
 
   constructor(
@@ -115,7 +117,13 @@ export class Cursor {
   }
 
   offer(entry?: LogEntry): void {
-    if (this.closed || this.replaying) return;
+    if (this.closed) return;
+    if (this.replaying) {
+      // Dropping it would lose the last entries of a session followed by polling: the poll that
+      // saw them already counted them, and nothing may come after the session's end.
+      this.missed = true;
+      return;
+    }
     if (entry && entry.seq <= this.last) return;
     if (!entry || entry.seq !== this.last + 1) {
       void this.replay();
@@ -152,6 +160,10 @@ export class Cursor {
       }
     } finally {
       this.replaying = false;
+      if (this.missed && !this.closed) {
+        this.missed = false;
+        this.offer();
+      }
     }
   }
 
