@@ -7,6 +7,7 @@
 // BENCH_WS_BATCH=0.
 import { writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { WARM_UP_MS } from './lib/clients.js';
 import { spread, wallMs, type Spread } from './lib/stats.js';
 
 export interface ClientsStart {
@@ -31,8 +32,6 @@ const MARKER = '"kind":"process.exited"';
 const SEQ = '{"seq":';
 const BOUNDARY = '},{"seq":';
 const STAMP = 'bench t=';
-/** Lines written this long after the first one are past the start (JIT warm-up, first allocations). */
-const WARM_AFTER_MS = 1000;
 
 function reply(m: ClientsMessage): void {
   process.send?.(m);
@@ -78,8 +77,8 @@ function run(start: ClientsStart): void {
           const cpu = process.cpuUsage(cpuAtReady);
           // Entries arrive in seq order, so the first stamp received is the first line written.
           const first = written[0] ?? 0;
-          const warm = latencies.filter((_, k) => (written[k] ?? 0) - first >= WARM_AFTER_MS);
-          const cold = latencies.filter((_, k) => (written[k] ?? 0) - first < WARM_AFTER_MS);
+          const warm = latencies.filter((_, k) => (written[k] ?? 0) - first >= WARM_UP_MS);
+          const cold = latencies.filter((_, k) => (written[k] ?? 0) - first < WARM_UP_MS);
           // BENCH_LATENCY_TRACE=<file>: every sample as "<ms since the first write> <latency ms> <write time, epoch ms>", to see when delays happen.
           if (process.env.BENCH_LATENCY_TRACE) writeFileSync(process.env.BENCH_LATENCY_TRACE, written.map((w, k) => `${(w - first).toFixed(1)} ${(latencies[k] ?? 0).toFixed(2)} ${w.toFixed(1)}`).join('\n'));
           reply({ type: 'done', clients: results, latency: spread(latencies), warm: spread(warm), cold: spread(cold), cpuMs: (cpu.user + cpu.system) / 1000 });

@@ -4,6 +4,9 @@ import type { ClientResult, ClientsMessage, ClientsStart } from '../clients.js';
 import type { Spread } from './stats.js';
 import { BUILD } from './paths.js';
 
+/** Lines written this long after the first one are past the start (JIT warm-up, first allocations): the latency scenario's steady state. */
+export const WARM_UP_MS = 1000;
+
 export interface Clients {
   /** Resolves when every client got the marker entry; rejects on a client failure or timeout. */
   done: Promise<{ clients: ClientResult[]; latency: Spread; warm: Spread; cold: Spread; cpuMs: number }>;

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectClients } from '../lib/clients.js';
+import { connectClients, WARM_UP_MS } from '../lib/clients.js';
 import { benchDirs } from '../lib/fixture.js';
 import { startLive } from '../lib/live-session.js';
 import { memoryProbe } from '../lib/memory-probe.js';
@@ -9,8 +9,6 @@ import { round } from '../lib/stats.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 10);
 const RATE = 5000;
-/** Written at the rate before the measured window (bench/clients.ts WARM_AFTER_MS). */
-const WARM_UP_MS = 1000;
 
 /**
  * The fake agent writes one assistant message per line at a steady 5k lines/s, each carrying the

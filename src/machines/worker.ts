@@ -185,10 +185,10 @@ export const workerMachine = setup({
       // after a recovery; a spawn (no timestamp) keeps what there was (agent events: absorb).
       const deadline =
         event.type === 'worker.silenceCheck'
-            ? later(context.silenceDeadline, context.silenceMs)
-            : event.type === 'agent.spawned'
-              ? context.silenceDeadline
-              : (later(context.lastEventAt, context.silenceMs) ?? context.silenceDeadline);
+          ? later(context.silenceDeadline, context.silenceMs)
+          : event.type === 'agent.spawned'
+            ? context.silenceDeadline
+            : (later(context.lastEventAt, context.silenceMs) ?? context.silenceDeadline);
       enqueue.assign({ silenceDeadline: deadline });
     }),
     rearmSilence: enqueueActions(({ context, event, enqueue }) => {

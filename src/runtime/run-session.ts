@@ -134,19 +134,22 @@ export async function resumeSession(sessionId: string, env: SessionEnv): Promise
   if (!record) return { kind: 'unknown', message: `no session "${sessionId}" in ${env.store.path} (orchestrate sessions lists them)` };
   if (['completed', 'failed', 'stopped'].includes(record.status)) return { kind: 'finished', message: `session ${sessionId} has already ended (${record.status})` };
   const stored = env.store.loadSnapshot(sessionId);
-  const saved = record.config as { config: OrchestrateConfig; tier: TierChoice; configSource?: string | null };
-  const base = { sessionId, task: record.task, target: record.target, workspace: record.workspace, config: saved.config, configSource: saved.configSource, sessionDir: record.sessionDir };
-  // Killed before its first snapshot (the first moments of a run): nothing was decided yet, so
-  // the session starts over from its task, its log going on where it stopped.
-  if (!stored) return launch({ ...base, tier: saved.tier, startedAt: record.createdAt }, env, undefined, true);
-  if (stored.machineVersion !== MACHINE_VERSION) {
+  if (stored && stored.machineVersion !== MACHINE_VERSION) {
     return {
       kind: 'incompatible',
       message: `session ${sessionId} was saved by different statecharts (version ${stored.machineVersion}, this orchestrate has ${MACHINE_VERSION}); it cannot be resumed safely by this version`,
     };
   }
-  const snapshot = stored.snapshot as { context?: { tier?: TierChoice; startedAt?: string } };
-  return launch({ ...base, tier: snapshot.context?.tier ?? saved.tier, startedAt: snapshot.context?.startedAt ?? record.createdAt }, env, stored.snapshot as Snapshot<unknown>, true);
+  const saved = record.config as { config: OrchestrateConfig; tier: TierChoice; configSource?: string | null };
+  // No snapshot: killed in the first moments of a run, before anything was decided; the session
+  // starts over from its task, its log going on where it stopped.
+  const context = (stored?.snapshot as { context?: { tier?: TierChoice; startedAt?: string } } | undefined)?.context;
+  return launch(
+    { sessionId, task: record.task, target: record.target, workspace: record.workspace, config: saved.config, configSource: saved.configSource, tier: context?.tier ?? saved.tier, sessionDir: record.sessionDir, startedAt: context?.startedAt ?? record.createdAt },
+    env,
+    stored?.snapshot as Snapshot<unknown> | undefined,
+    true,
+  );
 }
 
 async function launch(s: NewSession & { sessionDir: string; startedAt: string }, env: SessionEnv, snapshot: Snapshot<unknown> | undefined, resumed = false): Promise<SessionHandle | ResumeError> {
@@ -326,7 +329,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     },
   });
 
-  log.info({ sessionId, task: s.task, target, tier: s.tier, resumed: Boolean(snapshot), machineVersion: MACHINE_VERSION }, snapshot ? 'session resumed' : 'session started');
+  log.info({ sessionId, task: s.task, target, tier: s.tier, resumed, fromSnapshot: Boolean(snapshot), machineVersion: MACHINE_VERSION }, resumed ? 'session resumed' : 'session started');
   recorder.note(resumed ? 'session.resumed' : 'session.started', {
     text: `${resumed ? 'resumed' : 'started'} at tier ${s.tier.tier}: ${s.tier.reason}`,
     tier: s.tier.tier,
