@@ -2,8 +2,8 @@
 // counted as the orchestrator's: N WebSocket clients on one session's stream. Each checks that
 // it gets every entry once and in order (seq N+1 after N), and notes when the marker entry (the
 // agent's exit) arrived and, for lines written by the fake agent in steady mode, how long after
-// the write each one arrived. Messages are inspected as text, not parsed: a benchmark client
-// must cost as little as possible. Frames are batches (`?batch=1`, as the dashboard asks) unless
+// the write each one arrived. Messages are inspected as bytes, not parsed nor decoded: a
+// benchmark client must cost as little as possible (it shares the machine with the orchestrator). Frames are batches (`?batch=1`, as the dashboard asks) unless
 // BENCH_WS_BATCH=0.
 import { writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
@@ -28,10 +28,22 @@ export interface ClientResult {
 /** `cpuMs`: this process's CPU time (user + system) from all clients connected to the last marker. */
 export type ClientsMessage = { type: 'ready' } | { type: 'done'; clients: ClientResult[]; latency: Spread; warm: Spread; cold: Spread; cpuMs: number } | { type: 'failed'; message: string };
 
-const MARKER = '"kind":"process.exited"';
-const SEQ = '{"seq":';
-const BOUNDARY = '},{"seq":';
-const STAMP = 'bench t=';
+// Searched as bytes in the frame as it came (Buffer.indexOf is native): no string is made per
+// frame or per envelope, so ten clients in one process cost little beside the orchestrator.
+const MARKER = Buffer.from('"kind":"process.exited"');
+const SEQ = Buffer.from('{"seq":');
+const BOUNDARY = Buffer.from('},{"seq":');
+const STAMP = Buffer.from('bench t=');
+const COMMA = 0x2c;
+const OPEN_BRACKET = 0x5b;
+
+/** The decimal number at `at` (ASCII digits up to the next comma), or -1 when `at` does not start an envelope. */
+function seqAt(data: Buffer, at: number): number {
+  if (data.compare(SEQ, 0, SEQ.length, at, at + SEQ.length) !== 0) return -1;
+  let n = 0;
+  for (let i = at + SEQ.length; i < data.length && data[i] !== COMMA; i++) n = n * 10 + ((data[i] ?? 48) - 48);
+  return n;
+}
 
 function reply(m: ClientsMessage): void {
   process.send?.(m);
@@ -57,19 +69,22 @@ function run(start: ClientsStart): void {
         reply({ type: 'ready' });
       }
     });
-    const envelope = (text: string, at: number): void => {
+    let stamp = -1;
+    let marker = -1;
+    /** One envelope: `data` bytes [from, end). `stamp`/`marker`: the next occurrence at or after `from`. */
+    const envelope = (data: Buffer, from: number, end: number, at: number): void => {
       // Every envelope starts with {"seq":N, (server/stream.ts writes it first).
-      const seq = text.startsWith(SEQ) ? Number(text.slice(SEQ.length, text.indexOf(',', SEQ.length))) : -1;
+      const seq = seqAt(data, from);
       if (seq !== last + 1) result.outOfOrder += 1;
       last = seq;
       result.received += 1;
-      const stamp = text.indexOf(STAMP);
-      if (stamp >= 0) {
-        const w = Number.parseFloat(text.slice(stamp + STAMP.length, stamp + STAMP.length + 20));
+      if (stamp >= 0 && stamp < end) {
+        const w = Number.parseFloat(data.toString('latin1', stamp + STAMP.length, stamp + STAMP.length + 20));
         latencies.push(at - w);
         written.push(w);
+        stamp = data.indexOf(STAMP, end);
       }
-      if (result.markerSeq === 0 && text.includes(MARKER)) {
+      if (result.markerSeq === 0 && marker >= 0 && marker < end) {
         result.markerSeq = seq;
         result.markerAt = at;
         finished += 1;
@@ -87,15 +102,16 @@ function run(start: ClientsStart): void {
     };
     ws.on('message', (data: Buffer) => {
       const at = wallMs();
-      const text = data.toString('utf8');
-      if (!text.startsWith('[')) return envelope(text, at);
+      stamp = data.indexOf(STAMP);
+      marker = result.markerSeq === 0 ? data.indexOf(MARKER) : -1;
+      if (data[0] !== OPEN_BRACKET) return envelope(data, 0, data.length, at);
       // A batch frame: [{"seq":…},{"seq":…}]. Envelopes are cut where the next one starts; an
       // agent's text cannot fake that boundary (quotes inside JSON strings are escaped; no payload
       // of these scenarios holds an array of objects keyed seq first).
-      for (let from = 1; from < text.length - 1; ) {
-        const next = text.indexOf(BOUNDARY, from);
-        const end = next < 0 ? text.length - 1 : next + 1;
-        envelope(text.slice(from, end), at);
+      for (let from = 1; from < data.length - 1; ) {
+        const next = data.indexOf(BOUNDARY, from);
+        const end = next < 0 ? data.length - 1 : next + 1;
+        envelope(data, from, end, at);
         from = end + 1;
       }
     });

@@ -3,6 +3,17 @@ import type { EventLog, LogEntry, LogEntryInput } from './types.js';
 type Committed = (entry: LogEntry) => void;
 
 /**
+ * An append after close(): the session is over (agents still stopping report their exit after
+ * it). Not a failed write: the log is fine, it just takes nothing more.
+ */
+export class WriterClosedError extends Error {
+  readonly kind = 'closed';
+  constructor() {
+    super('event writer is closed');
+  }
+}
+
+/**
  * Batches appends into one transaction per event-loop turn (setImmediate), then hands each
  * committed entry — now with its seq — to `publish` (bus, clients) and to the appender's
  * callback (e.g. the machine), in seq order. Nothing is broadcast or acted on before it is
@@ -26,7 +37,7 @@ export class EventWriter {
 
   append(entry: LogEntryInput, done?: Committed): void {
     if (this.closed) {
-      this.onError(new Error('event writer is closed'), [entry]);
+      this.onError(new WriterClosedError(), [entry]);
       return;
     }
     this.pending.push(entry);

@@ -41,8 +41,11 @@ export interface EventLog {
   append(entries: readonly LogEntryInput[]): LogEntry[];
   read(sessionId: string, options?: { afterSeq?: number; limit?: number }): LogEntry[];
   lastSeq(sessionId: string): number;
-  /** The entries of one type (indexed), e.g. the recorded process groups for a resume. */
-  ofType(sessionId: string, type: string): LogEntry[];
+  /**
+   * The orchestrator's own entries (agent `orchestrate`) of one type, indexed: e.g. the recorded
+   * process groups for a resume. Agent events are not indexed by type (it slowed every append).
+   */
+  records(sessionId: string, type: string): LogEntry[];
   /** The CLI's own conversation id of one run (the worker's attempt by that agent), if it reported one. */
   agentSessionIdOf(sessionId: string, workerId: string, attempt: number, agent: string): string | undefined;
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { EventWriter } from '../persistence/event-writer.js';
+import { EventWriter, WriterClosedError } from '../persistence/event-writer.js';
 import type { LogEntry, LogEntryInput, Store } from '../persistence/types.js';
 import type { AgentEventInput, OrchestratorDecision, PeerReview, RecoveryAction, SessionStatus } from '../protocol/index.js';
 
@@ -38,6 +38,11 @@ export class SessionRecorder {
       store,
       (entry) => this.bus.emit('entry', entry),
       (error, lost) => {
+        if (error instanceof WriterClosedError) {
+          // Kept here, in the session's own log, since the event log takes nothing more.
+          log.warn({ lost: lost.map((e) => ({ type: e.type, workerId: e.workerId, timestamp: e.timestamp, payload: e.payload })) }, 'after the session was closed (agents still stopping): not in the event log');
+          return;
+        }
         log.fatal({ err: error, lost: lost.length }, 'event log write failed: events were not recorded');
         this.onFatal?.(error);
       },

@@ -18,7 +18,7 @@ import { StoreError } from '../persistence/store-error.js';
 import type { Store } from '../persistence/types.js';
 import type { AgentEventInput, OrchestratorDecision, PeerReview, TaskBreakdown, Usage } from '../protocol/index.js';
 import type { TierChoice } from '../probe/tiers.js';
-import { gitState, snapshotTree } from './git.js';
+import { gitBaseline, gitState } from './git.js';
 import { sessionLogger } from './logger.js';
 import { MACHINE_VERSION } from './machine-version.js';
 import { describeAgentEvent, describeState } from './narrate.js';
@@ -177,14 +177,12 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   // Each store call that held the event loop (a slow or unreachable PostgreSQL) goes on record.
   const unwatchStore = store.onBlocked?.((call) => log.warn({ call }, `a store call held this process for ${call.ms} ms`));
   const recorder = new SessionRecorder(store, sessionId, log);
-  const { repo: git, hasHead } = await gitState(target);
   // Reviews diff against the session's start and the last reviewed state: both survive a restart.
   // (A resume without a snapshot too: the killed run's agents may already have changed the target.)
-  const base = resumed ? store.ofType(sessionId, 'session.started')[0]?.payload.baseTree : undefined;
-  const lastReviewed = resumed ? store.ofType(sessionId, 'review.tree').at(-1)?.payload.tree : undefined;
-  const trees: { base?: string; last?: string } = git
-    ? { base: typeof base === 'string' ? base : await snapshotTree(target, hasHead), ...(typeof lastReviewed === 'string' ? { last: lastReviewed } : {}) }
-    : {};
+  const base = resumed ? store.records(sessionId, 'session.started')[0]?.payload.baseTree : undefined;
+  const lastReviewed = resumed ? store.records(sessionId, 'review.tree').at(-1)?.payload.tree : undefined;
+  const { repo: git, tree: baseTree } = typeof base === 'string' ? { ...(await gitState(target)), tree: base } : await gitBaseline(target);
+  const trees: { base?: string; last?: string } = git ? { ...(baseTree ? { base: baseTree } : {}), ...(typeof lastReviewed === 'string' ? { last: lastReviewed } : {}) } : {};
   const templates = launchTemplates({
     config,
     sessionId,

@@ -41,7 +41,7 @@ function groupMembers(pgid: number, since: number): number[] {
  */
 export function killStaleAgents(log: EventLog, sessionId: string): number[] {
   const killed: number[] = [];
-  for (const entry of log.ofType(sessionId, 'process.spawned')) {
+  for (const entry of log.records(sessionId, 'process.spawned')) {
     const pid = Number(entry.payload.pid);
     const ticks = entry.payload.startTicks;
     if (!Number.isInteger(pid) || typeof ticks !== 'string') continue;

@@ -40,7 +40,7 @@ export function registerInspectRoutes(app: FastifyInstance, registry: SessionReg
     live: registry.liveSession(id) !== undefined,
     inspectLog: existsSync(join(registry.record(id)?.sessionDir ?? '', 'inspect.jsonl')),
     current: currentReport(registry, id),
-    transitions: registry.store.ofType(id, 'machine.transition').map((e) => ({ seq: e.seq, at: e.timestamp, ...e.payload })),
+    transitions: registry.store.records(id, 'machine.transition').map((e) => ({ seq: e.seq, at: e.timestamp, ...e.payload })),
   }));
 
   const websocket = (socket: WebSocket, req: FastifyRequest): void => {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { readLaunches } from '../helpers/fake-agents.js';
+import { isAlive, readLaunches } from '../helpers/fake-agents.js';
 import { happyRules, runCli, sessionFixture, type Fixture } from '../helpers/session-fixture.js';
 import { readLog, startOrchestrator, waitUntil } from '../runtime/crash-helpers.js';
 
@@ -55,6 +55,21 @@ describe('orchestrate resume and sessions', () => {
     live.child.kill('SIGKILL');
     await live.done;
     killRecordedAgents(f);
+  });
+
+  it('Ctrl-C stops a live session: exit 130, its agents stopped, and no false alarm about the event log', async () => {
+    const f = hangingFixture();
+    const live = await liveSession(f);
+    live.child.kill('SIGINT');
+    const done = await live.done;
+    expect(done.code, done.stderr).toBe(130);
+    expect(JSON.parse(done.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ state: 'stopped' });
+    // The agents' exits come after the session closed its log: not a failed write.
+    expect(done.stderr).not.toMatch(/could not be written/);
+    const pids = readLog(db(f)).rows.filter((r) => r.type === 'process.spawned').map((r) => (JSON.parse(r.payload) as { pid: number }).pid);
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) expect(await waitUntil(() => !isAlive(pid), 10_000)).toBe(true);
+    expect(readLog(db(f)).rows.filter((r) => r.type === 'session.state').at(-1)?.payload).toContain('"stopped"');
   });
 
   it('a session killed before its first snapshot starts over from its task on resume, and its agents from before are stopped', async () => {

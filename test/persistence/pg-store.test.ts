@@ -35,7 +35,7 @@ describe.skipIf(!available)('PgStore (a throw-away PostgreSQL cluster)', () => {
     const versions = await c.query<{ version: number }>('SELECT version FROM orchestrate_migrations ORDER BY version');
     await c.query('INSERT INTO orchestrate_migrations (version) VALUES (999)');
     await c.end();
-    expect(versions.rows.map((r) => r.version)).toEqual([1, 2]);
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3]);
     for (const s of stores) s.close();
     const newer = openStoreAt({ kind: 'postgres', url });
     expect(newer).toBeInstanceOf(StoreError);

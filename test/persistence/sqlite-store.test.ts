@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { EventWriter } from '../../src/persistence/event-writer.js';
+import { EventWriter, WriterClosedError } from '../../src/persistence/event-writer.js';
 import { integrityCheck, openDb, StoreError } from '../../src/persistence/sqlite/db.js';
+import { MIGRATIONS } from '../../src/persistence/sqlite/migrations.js';
 import { SqliteStore } from '../../src/persistence/sqlite/store.js';
 import type { LogEntry, LogEntryInput } from '../../src/persistence/types.js';
 import { tempDir } from '../helpers/fake-agents.js';
@@ -73,6 +75,21 @@ describe('EventWriter', () => {
     await new Promise((r) => setImmediate(r));
     expect(errors).toEqual([['Error: unknown session missing', 1]]);
   });
+
+  it('commits what is pending at close, then hands later appends back as closed (not as a failed write)', () => {
+    const store = open();
+    store.create(session('a'));
+    const errors: [unknown, number][] = [];
+    const writer = new EventWriter(store, () => undefined, (e, lost) => errors.push([e, lost.length]));
+    writer.append(entry('a', 'before'));
+    writer.close();
+    expect(store.lastSeq('a')).toBe(1);
+    writer.append(entry('a', 'late'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.[0]).toBeInstanceOf(WriterClosedError);
+    expect(errors[0]).toEqual([expect.objectContaining({ kind: 'closed' }), 1]);
+    expect(store.lastSeq('a')).toBe(1);
+  });
 });
 
 describe('SqliteStore lookups a resume makes', () => {
@@ -108,12 +125,33 @@ describe('SqliteStore lookups a resume makes', () => {
     expect(store.agentSessionIdOf('a', 'implementer', 1, 'claude')).toBe('second');
   });
 
+  it('upgrades a schema-2 store: the type index keeps only the orchestrator records, which are still found', () => {
+    const path = join(tempDir('orch-store-'), 'orchestrate.db');
+    const old = new Database(path);
+    old.pragma('journal_mode = WAL');
+    old.exec(MIGRATIONS.slice(0, 2).join(';'));
+    old.pragma('user_version = 2');
+    old.close();
+    const store = new SqliteStore(path);
+    store.create(session('a'));
+    store.append([entry('a', 'x'), spawned('a', 'architect', 1, 5), entry('a', 'y')]);
+    store.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'events_by_type'").pluck().get()).toMatch(/WHERE agent = 'orchestrate'/);
+    // The query plan uses the index (a resume must not scan a long log).
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM events INDEXED BY events_by_type WHERE session_id = 'a' AND type = 'process.spawned' AND agent = 'orchestrate' ORDER BY seq").all();
+    expect(JSON.stringify(plan)).toContain('events_by_type');
+    db.close();
+    expect(new SqliteStore(path).records('a', 'process.spawned').map((e) => e.payload.pid)).toEqual([5]);
+  });
+
   it('finds a conversation in a log without launch records, and entries by type in seq order', () => {
     const store = open();
     store.create(session('a'));
     store.append([started('a', 'implementer', 1, 'only'), entry('a', 'x'), spawned('a', 'architect', 1, 5), entry('a', 'y'), spawned('a', 'architect', 2, 6)]);
     expect(store.agentSessionIdOf('a', 'implementer', 1, 'claude')).toBe('only');
-    expect(store.ofType('a', 'process.spawned').map((e) => [e.seq, e.payload.pid])).toEqual([
+    expect(store.records('a', 'process.spawned').map((e) => [e.seq, e.payload.pid])).toEqual([
       [3, 5],
       [5, 6],
     ]);

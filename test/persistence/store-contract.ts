@@ -75,7 +75,10 @@ export function storeContract(open: OpenStore): void {
     expect(store.read('b').map((e) => e.seq)).toEqual([1]);
     expect(store.lastSeq('a')).toBe(3);
     expect(store.read('a', { afterSeq: 1, limit: 1 }).map((e) => e.seq)).toEqual([2]);
-    expect(store.ofType('a', 'progress')).toHaveLength(3);
+    // records: the orchestrator's own entries of a type, never an agent's.
+    expect(store.records('a', 'progress')).toEqual([]);
+    store.append([{ ...entry('a', 'pid 7'), type: 'process.spawned', agent: 'orchestrate', workerId: 'session' }, { ...entry('a', 'claude says spawned'), type: 'process.spawned' }]);
+    expect(store.records('a', 'process.spawned').map((e) => [e.seq, e.payload.text])).toEqual([[4, 'pid 7']]);
   });
 
   it('rolls back a whole batch when one entry is bad, so no seq is lost or doubled', async () => {
@@ -186,6 +189,7 @@ export function storeContract(open: OpenStore): void {
     const odd = ['a\u0000b', '\u0000', '\uFDD0', '\uFDD00', 'x\uFDD0u0041', '\\u0000', 'lone \ud800 high', 'lone \udc00 low', '\ud83d\ude00 pair', 'plain'];
     const payload = { text: odd.join('|'), odd, nested: { 'k\u0000ey': ['\u0000'], ['__proto__']: 'p' } };
     const [written] = store.append([{ ...entry('a', 'x'), payload, key: 'nul-1' }]);
+    store.append([{ ...entry('a', 'x'), agent: 'orchestrate', type: 'control', payload }]);
     const review = { reviewId: 'r1', reviewer: 'codex', subjectWorkerId: 'implementer', trigger: 'milestone' as const, outcome: 'answered' as const, verdict: 'concern' as const, summary: 'bad \u0000 byte', findings: [], timestamp: ts };
     store.saveReview('a', review);
     store.saveDecision('a', { ...decision('d1'), reasons: ['nul \u0000 here', '\ud800'] });
@@ -194,7 +198,7 @@ export function storeContract(open: OpenStore): void {
     const [read] = again.read('a');
     expect(read?.payload).toEqual(payload);
     expect(Object.keys(read?.payload.nested ?? {})).toEqual(['k\u0000ey', '__proto__']);
-    expect(again.ofType('a', 'progress')[0]?.payload).toEqual(payload);
+    expect(again.records('a', 'control')[0]?.payload).toEqual(payload);
     // A retried append of the same key finds the stored entry (and hands it back decoded).
     expect(again.append([{ ...entry('a', 'x'), payload, key: 'nul-1' }])[0]).toEqual(written);
     expect(again.reviews('a')[0]?.summary).toBe('bad \u0000 byte');

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { diffTrees, gitState, snapshotTree } from '../../src/runtime/git.js';
+import { diffTrees, gitBaseline, gitState, snapshotTree } from '../../src/runtime/git.js';
 import { tempDir } from '../helpers/fake-agents.js';
 
 const git = (dir: string, ...args: string[]): string => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
@@ -20,6 +21,37 @@ describe('git snapshots', () => {
     expect(await gitState(fresh)).toEqual({ repo: true, hasHead: true });
   });
 
+  it('tells them apart at a session start too, with the snapshot in the same process', async () => {
+    const plain = tempDir();
+    expect(await gitBaseline(plain)).toEqual({ repo: false, hasHead: false });
+    const fresh = tempDir();
+    git(fresh, 'init', '-q');
+    writeFileSync(join(fresh, 'a.txt'), 'a\n');
+    const first = await gitBaseline(fresh);
+    expect(first).toMatchObject({ repo: true, hasHead: false });
+    expect(git(fresh, 'ls-tree', '-r', '--name-only', first.tree ?? '').trim()).toBe('a.txt');
+    git(fresh, 'add', '.');
+    git(fresh, 'commit', '-qm', 'one');
+    expect(await gitBaseline(fresh)).toEqual({ repo: true, hasHead: true, tree: first.tree });
+    expect(await snapshotTree(fresh)).toBe(first.tree);
+  });
+
+  it('says what git said when a snapshot fails, and leaves no scratch index behind', async () => {
+    const dir = tempDir();
+    git(dir, 'init', '-q');
+    writeFileSync(join(dir, 'a.txt'), 'a\n');
+    git(dir, 'add', '.');
+    git(dir, 'commit', '-qm', 'one');
+    // HEAD's tree object gone (a damaged repository): read-tree HEAD fails.
+    const tree = git(dir, 'rev-parse', 'HEAD^{tree}').trim();
+    rmSync(join(dir, '.git', 'objects', tree.slice(0, 2), tree.slice(2)));
+    const scratch = (): string[] => readdirSync(tmpdir()).filter((f) => f.startsWith('orch-index-'));
+    const before = scratch();
+    await expect(snapshotTree(dir)).rejects.toThrow(/git snapshot of .* failed \(exit 128\): fatal: failed to unpack tree object HEAD/);
+    await expect(gitBaseline(dir)).rejects.toThrow(/git snapshot of .* failed/);
+    expect(scratch().filter((f) => !before.includes(f))).toEqual([]);
+  });
+
   it('snapshots the working tree (untracked and tracked-but-ignored files too) without touching the index', async () => {
     const dir = tempDir();
     git(dir, 'init', '-q');
@@ -31,10 +63,8 @@ describe('git snapshots', () => {
     writeFileSync(join(dir, 'src', 'new.ts'), 'export {};\n');
     writeFileSync(join(dir, 'ignored.log'), 'never\n');
     const indexBefore = git(dir, 'diff', '--cached', '--name-only');
-    const { hasHead } = await gitState(dir);
-    const tree = await snapshotTree(dir, hasHead);
-    // Without the hint it finds HEAD itself and gets the same tree.
-    expect(await snapshotTree(dir)).toBe(tree);
+    const tree = await snapshotTree(dir);
+    expect((await gitBaseline(dir)).tree).toBe(tree);
     const files = git(dir, 'ls-tree', '-r', '--name-only', tree).trim().split('\n');
     expect(files.sort()).toEqual(['.gitignore', 'kept.log', 'src/new.ts']);
     expect(git(dir, 'diff', '--cached', '--name-only')).toBe(indexBefore);

@@ -28,7 +28,7 @@ describe('answering the session over HTTP: escalations and clarifications (live 
       const r = await control(live, 'approve');
       expect(r.status, r.body).toBe(202);
       expect(await until(() => live.handle.actor.getSnapshot().value === 'completed', 60_000)).toBe(true);
-      expect(live.store.ofType(live.handle.sessionId, 'control').map((e) => e.payload.text)).toEqual(['user.approve']);
+      expect(live.store.records(live.handle.sessionId, 'control').map((e) => e.payload.text)).toEqual(['user.approve']);
     } finally {
       await live.close();
     }
@@ -41,7 +41,7 @@ describe('answering the session over HTTP: escalations and clarifications (live 
       const r = await control(live, 'reject', '{"reason":"not this way"}');
       expect(r.status, r.body).toBe(202);
       expect(live.handle.actor.getSnapshot().value).toBe('failed');
-      const recorded = live.store.ofType(live.handle.sessionId, 'control')[0]?.payload.control;
+      const recorded = live.store.records(live.handle.sessionId, 'control')[0]?.payload.control;
       expect(recorded).toEqual({ type: 'user.reject', reason: 'not this way' });
     } finally {
       await live.close();
@@ -57,7 +57,7 @@ describe('answering the session over HTTP: escalations and clarifications (live 
       const r = await control(live, 'clarify', '{"text":"Keep it to one file."}');
       expect(r.status, r.body).toBe(202);
       expect(await until(() => live.handle.actor.getSnapshot().value === 'completed', 60_000)).toBe(true);
-      expect(live.store.ofType(live.handle.sessionId, 'control')[0]?.payload.control).toEqual({ type: 'user.clarify', text: 'Keep it to one file.' });
+      expect(live.store.records(live.handle.sessionId, 'control')[0]?.payload.control).toEqual({ type: 'user.clarify', text: 'Keep it to one file.' });
     } finally {
       await live.close();
     }
@@ -113,7 +113,7 @@ describe('commands waiting for confirmation, answered over HTTP', () => {
       expect(readAnswer(dir, 'c-http-1')).toMatchObject({ approve: true, by: 'user' });
       expect((await answer('{"approve":false}')).status).toBe(409);
       expect(await until(async () => (await pending()).length === 0)).toBe(true);
-      expect(live.store.ofType(live.handle.sessionId, 'confirmation.answered').map((e) => e.payload.approve)).toEqual([true]);
+      expect(live.store.records(live.handle.sessionId, 'confirmation.answered').map((e) => e.payload.approve)).toEqual([true]);
     } finally {
       await live.close();
     }

@@ -87,7 +87,7 @@ describe('the dashboard in a real Chromium during a fake-agent session', () => {
       await page.getByRole('button', { name: 'Approve' }).click();
       await page.getByTestId('session-state').filter({ hasText: /^completed$/ }).waitFor({ timeout: 60_000 });
       await page.getByTestId('inbox').waitFor({ state: 'hidden' });
-      expect(escalating.store.ofType(escalating.handle.sessionId, 'control').map((e) => e.payload.text)).toEqual(['user.approve']);
+      expect(escalating.store.records(escalating.handle.sessionId, 'control').map((e) => e.payload.text)).toEqual(['user.approve']);
       process.stdout.write(`escalation screenshot: ${join(escalating.fixture.dir, 'escalated.png')}\n`);
     } finally {
       await escalating.close();

@@ -118,7 +118,7 @@ describe('security, input validation and controls (real server over a live fake-
     const resumed = await post(`/api/sessions/${live.handle.sessionId}/control/resume`, undefined);
     expect(resumed.status, resumed.body).toBe(202);
     expect(live.handle.actor.getSnapshot().matches('implementing')).toBe(true);
-    const controls = live.store.ofType(live.handle.sessionId, 'control').map((e) => e.payload.text);
+    const controls = live.store.records(live.handle.sessionId, 'control').map((e) => e.payload.text);
     expect(controls).toEqual(['user.pause', 'user.resume']);
     const stopped = await post('/api/control/stop', '{}');
     expect(stopped.status).toBe(202);

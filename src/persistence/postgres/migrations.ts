@@ -93,6 +93,11 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX runs_by_session ON runs(session_id);
   `,
+  // As in SQLite: the type index holds the orchestrator's own records only.
+  `
+  DROP INDEX events_by_type;
+  CREATE INDEX events_by_type ON events(session_id, type) WHERE agent = 'orchestrate';
+  `,
 ];
 
 const LOCK_KEY = 7_201_311; // any constant shared by every orchestrate: serializes migrations

@@ -138,8 +138,8 @@ export class PgStore implements Store {
     return typeof row?.id === 'string' ? decodeText(row.id) : undefined;
   }
 
-  ofType(sessionId: string, type: string): LogEntry[] {
-    return this.pg.query('SELECT * FROM events WHERE session_id = $1 AND type = $2 ORDER BY seq', [sessionId, type]).rows.map(toEntry);
+  records(sessionId: string, type: string): LogEntry[] {
+    return this.pg.query("SELECT * FROM events WHERE session_id = $1 AND type = $2 AND agent = 'orchestrate' ORDER BY seq", [sessionId, type]).rows.map(toEntry);
   }
 
   lastSeq(sessionId: string): number {
