@@ -72,7 +72,7 @@ function translateValue(value: unknown, line: string, state: ClaudeState): Step 
   if (IGNORED_LINE_TYPES.has(value.type)) return { events: [], state };
   const parsed = ClaudeLine.safeParse(value);
   if (!parsed.success) {
-    const known = ['system', 'assistant', 'user', 'result', 'stream_event'].includes(value.type);
+    const known = ['system', 'assistant', 'user', 'result'].includes(value.type);
     const issue = parsed.error.issues[0];
     const reason = known
       ? `"${value.type}" line of unexpected shape at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`
@@ -89,9 +89,6 @@ function translateValue(value: unknown, line: string, state: ClaudeState): Step 
       return user(data, state);
     case 'result':
       return resultEvents(data, state);
-    case 'stream_event':
-      // Partial deltas: the complete block follows as an assistant line, so mapping these would duplicate it.
-      return { events: [], state };
   }
 }
 
