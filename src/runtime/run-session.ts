@@ -177,8 +177,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   // Each store call that held the event loop (a slow or unreachable PostgreSQL) goes on record.
   const unwatchStore = store.onBlocked?.((call) => log.warn({ call }, `a store call held this process for ${call.ms} ms`));
   const recorder = new SessionRecorder(store, sessionId, log);
-  // Reviews diff against the session's start and the last reviewed state: both survive a restart.
-  // (A resume without a snapshot too: the killed run's agents may already have changed the target.)
+  // Reviews diff against the session's start and the last reviewed state: both survive a restart (also one without a snapshot).
   const base = resumed ? store.records(sessionId, 'session.started')[0]?.payload.baseTree : undefined;
   const lastReviewed = resumed ? store.records(sessionId, 'review.tree').at(-1)?.payload.tree : undefined;
   const { repo: git, tree: baseTree } = typeof base === 'string' ? { ...(await gitState(target)), tree: base } : await gitBaseline(target);
