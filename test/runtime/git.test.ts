@@ -45,11 +45,19 @@ describe('git snapshots', () => {
     // HEAD's tree object gone (a damaged repository): read-tree HEAD fails.
     const tree = git(dir, 'rev-parse', 'HEAD^{tree}').trim();
     rmSync(join(dir, '.git', 'objects', tree.slice(0, 2), tree.slice(2)));
-    const scratch = (): string[] => readdirSync(tmpdir()).filter((f) => f.startsWith('orch-index-'));
-    const before = scratch();
-    await expect(snapshotTree(dir)).rejects.toThrow(/git snapshot of .* failed \(exit 128\): fatal: failed to unpack tree object HEAD/);
-    await expect(gitBaseline(dir)).rejects.toThrow(/git snapshot of .* failed/);
-    expect(scratch().filter((f) => !before.includes(f))).toEqual([]);
+    // A temp folder of its own: other test files running beside this one make scratch indexes too.
+    const tmp = tempDir('orch-tmp-');
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      expect(tmpdir()).toBe(tmp);
+      await expect(snapshotTree(dir)).rejects.toThrow(/git snapshot of .* failed \(exit 128\): fatal: failed to unpack tree object HEAD/);
+      await expect(gitBaseline(dir)).rejects.toThrow(/git snapshot of .* failed/);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   it('snapshots the working tree (untracked and tracked-but-ignored files too) without touching the index', async () => {
