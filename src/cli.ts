@@ -2,10 +2,12 @@
 import * as nodeModule from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { packageVersion } from './package-root.js';
+import { tuneV8 } from './runtime/v8-tuning.js';
 
 // Node ≥ 22.1 keeps V8's compiled code between runs: every command's modules (loaded below,
 // by dynamic import) start faster from the second run on. Node 20 has no such cache.
 (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+tuneV8();
 
 /** Exit codes: 0 ok, 1 failure, 2 usage error (bad flag or argument). */
 export const EXIT_USAGE = 2;

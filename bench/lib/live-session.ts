@@ -4,6 +4,7 @@ import { SqliteStore } from '../../src/persistence/sqlite/store.js';
 import { probeAgents } from '../../src/probe/probe.js';
 import { chooseTier } from '../../src/probe/tiers.js';
 import { startSession, type SessionHandle } from '../../src/runtime/run-session.js';
+import { tuneV8 } from '../../src/runtime/v8-tuning.js';
 import { newSessionId } from '../../src/runtime/workspace.js';
 import { startServer, type RunningServer } from '../../src/server/listen.js';
 import { SessionRegistry } from '../../src/server/registry.js';
@@ -22,6 +23,8 @@ export interface LiveBench {
  * tier, startSession, the dashboard server over the same store), each with the fake agent.
  */
 export async function startLive(dirs: BenchDirs, fakeEnv: Record<string, string>, opts: { count?: number; server?: boolean } = {}): Promise<LiveBench> {
+  // As the CLI's entry does (this process hosts the sessions).
+  tuneV8();
   const env = benchEnv(dirs);
   const config = OrchestrateConfigSchema.parse(benchConfig(fakeEnv));
   const tier = chooseTier(config.roles, await probeAgents(config, env));
