@@ -118,13 +118,13 @@ function run(start: ClientsStart): void {
         if (finished === start.clients) {
           const cpu = process.cpuUsage(cpuAtReady);
           const all = latencies.values();
-          const at = written.values();
+          const writes = written.values();
           // Entries arrive in seq order, so the first stamp received is the first line written.
-          const first = at[0] ?? 0;
-          const warm = all.filter((_, k) => (at[k] ?? 0) - first >= WARM_UP_MS);
-          const cold = all.filter((_, k) => (at[k] ?? 0) - first < WARM_UP_MS);
+          const first = writes[0] ?? 0;
+          const warm = all.filter((_, k) => (writes[k] ?? 0) - first >= WARM_UP_MS);
+          const cold = all.filter((_, k) => (writes[k] ?? 0) - first < WARM_UP_MS);
           // BENCH_LATENCY_TRACE=<file>: every sample as "<ms since the first write> <latency ms> <write time, epoch ms>", to see when delays happen.
-          if (process.env.BENCH_LATENCY_TRACE) writeFileSync(process.env.BENCH_LATENCY_TRACE, Array.from(at, (w, k) => `${(w - first).toFixed(1)} ${(all[k] ?? 0).toFixed(2)} ${w.toFixed(1)}`).join('\n'));
+          if (process.env.BENCH_LATENCY_TRACE) writeFileSync(process.env.BENCH_LATENCY_TRACE, Array.from(writes, (w, k) => `${(w - first).toFixed(1)} ${(all[k] ?? 0).toFixed(2)} ${w.toFixed(1)}`).join('\n'));
           reply({ type: 'done', clients: results, latency: spread(all), warm: spread(warm), cold: spread(cold), cpuMs: (cpu.user + cpu.system) / 1000 });
         }
       }

@@ -5,6 +5,12 @@ import type { OrchestratorDecision, PeerReview, RecoveryAction, SessionStatus, U
  * eight); the orchestrator's own records use `agent: "orchestrate"`, `workerId: "session"`,
  * `attempt: 0` and a dot-namespaced `type` (`session.state`, `review.decided`, ...).
  */
+/**
+ * The agent of the orchestrator's own records (states, launches, reviews, controls). The type
+ * index holds only these (the migrations spell it out: their text never changes).
+ */
+export const ORCHESTRATOR_AGENT = 'orchestrate';
+
 export interface LogEntryInput {
   sessionId: string;
   type: string;

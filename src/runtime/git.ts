@@ -34,7 +34,12 @@ async function withScratchIndex(dir: string, script: string): Promise<string[]> 
 
 /** The working tree (tracked and untracked, minus ignored files) as a git tree object. */
 export async function snapshotTree(dir: string): Promise<string> {
-  const tree = (await withScratchIndex(dir, SNAPSHOT)).at(-1);
+  return treeOf(dir, await withScratchIndex(dir, SNAPSHOT));
+}
+
+/** write-tree's answer: the script's last line. */
+function treeOf(dir: string, lines: string[]): string {
+  const tree = lines.at(-1);
   if (!tree) throw new Error(`git snapshot of ${dir}: write-tree printed nothing`);
   return tree;
 }
@@ -43,9 +48,7 @@ export async function snapshotTree(dir: string): Promise<string> {
 export async function gitBaseline(dir: string): Promise<{ repo: boolean; hasHead: boolean; tree?: string }> {
   const lines = await withScratchIndex(dir, IN_REPO + SNAPSHOT);
   if (lines[0] !== 'repo') return { repo: false, hasHead: false };
-  const tree = lines.at(-1);
-  if (!tree) throw new Error(`git snapshot of ${dir}: write-tree printed nothing`);
-  return { repo: true, hasHead: lines[1] === 'head', tree };
+  return { repo: true, hasHead: lines[1] === 'head', tree: treeOf(dir, lines) };
 }
 
 /** Unified diff between two tree snapshots. */

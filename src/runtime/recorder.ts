@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { EventWriter, WriterClosedError } from '../persistence/event-writer.js';
-import type { LogEntry, LogEntryInput, Store } from '../persistence/types.js';
+import { ORCHESTRATOR_AGENT, type LogEntry, type LogEntryInput, type Store } from '../persistence/types.js';
 import type { AgentEventInput, OrchestratorDecision, PeerReview, RecoveryAction, SessionStatus } from '../protocol/index.js';
 
 /** Published after commit, in seq order: what the server and the terminal UI will subscribe to. */
@@ -55,7 +55,7 @@ export class SessionRecorder {
   }
 
   note(type: string, payload: LogEntryInput['payload'], withinCommit?: () => void): void {
-    this.writer.append({ sessionId: this.sessionId, type, agent: 'orchestrate', workerId: 'session', attempt: 0, timestamp: this.now().toISOString(), payload, withinCommit });
+    this.writer.append({ sessionId: this.sessionId, type, agent: ORCHESTRATOR_AGENT, workerId: 'session', attempt: 0, timestamp: this.now().toISOString(), payload, withinCommit });
   }
 
   /** Records a decision once: after a restart a re-run review may decide the same id again. */

@@ -8,6 +8,16 @@ import { tempDir } from '../helpers/fake-agents.js';
 
 const git = (dir: string, ...args: string[]): string => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
 
+/** A repository whose one commit holds `file` with `text`. */
+function committedRepo(file: string, text: string): string {
+  const dir = tempDir();
+  git(dir, 'init', '-q');
+  writeFileSync(join(dir, file), text);
+  git(dir, 'add', '.');
+  git(dir, 'commit', '-qm', 'one');
+  return dir;
+}
+
 describe('git snapshots', () => {
   it('tells a repository with commits, one without, and a plain folder apart', async () => {
     const plain = tempDir();
@@ -37,11 +47,7 @@ describe('git snapshots', () => {
   });
 
   it('says what git said when a snapshot fails, and leaves no scratch index behind', async () => {
-    const dir = tempDir();
-    git(dir, 'init', '-q');
-    writeFileSync(join(dir, 'a.txt'), 'a\n');
-    git(dir, 'add', '.');
-    git(dir, 'commit', '-qm', 'one');
+    const dir = committedRepo('a.txt', 'a\n');
     // HEAD's tree object gone (a damaged repository): read-tree HEAD fails.
     const tree = git(dir, 'rev-parse', 'HEAD^{tree}').trim();
     rmSync(join(dir, '.git', 'objects', tree.slice(0, 2), tree.slice(2)));
@@ -61,11 +67,7 @@ describe('git snapshots', () => {
   });
 
   it('snapshots the working tree (untracked and tracked-but-ignored files too) without touching the index', async () => {
-    const dir = tempDir();
-    git(dir, 'init', '-q');
-    writeFileSync(join(dir, 'kept.log'), 'tracked before it was ignored\n');
-    git(dir, 'add', '.');
-    git(dir, 'commit', '-qm', 'one');
+    const dir = committedRepo('kept.log', 'tracked before it was ignored\n');
     writeFileSync(join(dir, '.gitignore'), '*.log\n');
     mkdirSync(join(dir, 'src'));
     writeFileSync(join(dir, 'src', 'new.ts'), 'export {};\n');

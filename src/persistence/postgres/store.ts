@@ -1,6 +1,6 @@
 import type { OrchestratorDecision, PeerReview, RecoveryAction } from '../../protocol/index.js';
 import { Fences } from '../fence.js';
-import type { Lease, LogEntry, LogEntryInput, SessionRecord, Store, StoredSnapshot } from '../types.js';
+import { ORCHESTRATOR_AGENT, type Lease, type LogEntry, type LogEntryInput, type SessionRecord, type Store, type StoredSnapshot } from '../types.js';
 import { acquireLease, releaseLease, renewLease, takeOverLease } from './leases.js';
 import { migratePg } from './migrations.js';
 import { AppendWatcher } from './notify.js';
@@ -139,7 +139,7 @@ export class PgStore implements Store {
   }
 
   records(sessionId: string, type: string): LogEntry[] {
-    return this.pg.query("SELECT * FROM events WHERE session_id = $1 AND type = $2 AND agent = 'orchestrate' ORDER BY seq", [sessionId, type]).rows.map(toEntry);
+    return this.pg.query(`SELECT * FROM events WHERE session_id = $1 AND type = $2 AND agent = '${ORCHESTRATOR_AGENT}' ORDER BY seq`, [sessionId, type]).rows.map(toEntry);
   }
 
   lastSeq(sessionId: string): number {

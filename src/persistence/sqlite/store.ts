@@ -1,5 +1,5 @@
 import type { OrchestratorDecision, PeerReview, RecoveryAction, SessionStatus } from '../../protocol/index.js';
-import type { Lease, LogEntry, LogEntryInput, SessionRecord, Store, StoredSnapshot } from '../types.js';
+import { ORCHESTRATOR_AGENT, type Lease, type LogEntry, type LogEntryInput, type SessionRecord, type Store, type StoredSnapshot } from '../types.js';
 import { Fences } from '../fence.js';
 import { jsonOf } from '../../protocol/json.js';
 import { Checkpointer } from './checkpointer.js';
@@ -68,6 +68,9 @@ export function committed(e: LogEntryInput, seq: number): LogEntry {
   if (e.key !== undefined) entry.key = e.key;
   return entry;
 }
+
+/** The partial type index's condition, as a literal: SQLite uses a partial index only for a query whose WHERE repeats it. */
+const OWN = `agent = '${ORCHESTRATOR_AGENT}'`;
 
 /** The embedded store: one SQLite file (WAL) for every session. */
 export class SqliteStore implements Store {
@@ -154,7 +157,7 @@ export class SqliteStore implements Store {
   agentSessionIdOf(sessionId: string, workerId: string, attempt: number, agent: string): string | undefined {
     const launches = this.db
       .prepare<[string, string, number, string], { seq: number }>(
-        "SELECT seq FROM events INDEXED BY events_by_type WHERE session_id = ? AND type = 'process.spawned' AND agent = 'orchestrate' AND json_extract(payload, '$.workerId') = ? AND json_extract(payload, '$.attempt') = ? AND json_extract(payload, '$.agent') = ? ORDER BY seq DESC",
+        `SELECT seq FROM events INDEXED BY events_by_type WHERE session_id = ? AND type = 'process.spawned' AND ${OWN} AND json_extract(payload, '$.workerId') = ? AND json_extract(payload, '$.attempt') = ? AND json_extract(payload, '$.agent') = ? ORDER BY seq DESC`,
       )
       .all(sessionId, workerId, attempt, agent);
     const after = this.db.prepare<[string, number, string, number, string], { id: string | null }>(
@@ -176,7 +179,7 @@ export class SqliteStore implements Store {
   /** By the type index: without INDEXED BY, SQLite walks the primary key for the ORDER BY (0.2 s per call at 1M events). */
   records(sessionId: string, type: string): LogEntry[] {
     return this.db
-      .prepare<[string, string], EventRow>("SELECT * FROM events INDEXED BY events_by_type WHERE session_id = ? AND type = ? AND agent = 'orchestrate' ORDER BY seq")
+      .prepare<[string, string], EventRow>(`SELECT * FROM events INDEXED BY events_by_type WHERE session_id = ? AND type = ? AND ${OWN} ORDER BY seq`)
       .all(sessionId, type)
       .map(toEntry);
   }
