@@ -34,7 +34,7 @@ export const workersScenario: Scenario = async ({ quick }) => {
     const expected = Math.floor((durationMs * RATE) / 1000);
     // Counted from each session's bus (committed entries): reading the store here would block the loop being measured.
     const counted = live.handles.map(() => 0);
-    live.handles.forEach((h, i) => h.bus.on('entry', (e) => void (e.payload.kind === 'agent.message' && (counted[i] = (counted[i] ?? 0) + 1))));
+    live.handles.forEach((h, i) => h.bus.on('entries', (entries) => (counted[i] = (counted[i] ?? 0) + entries.filter((e) => e.payload.kind === 'agent.message').length)));
     const messagesPerSession = (): number[] => [...counted];
     lag.enable();
     const cpu = process.cpuUsage();

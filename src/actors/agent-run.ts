@@ -8,7 +8,7 @@ import type { AgentAdapter, ExitInfo, LaunchSpec } from '../agents/types.js';
 import { draft, truncate } from '../agents/common/events.js';
 import type { AgentEventDraft, AgentEventInput } from '../protocol/index.js';
 import { jsonOf, str } from '../protocol/json.js';
-import { LineSplitter, type LineUnit } from './line-splitter.js';
+import { LineSplitter, type SplitChunk } from './line-splitter.js';
 import { forgetGroup, registerGroup, terminateGroup } from './process-registry.js';
 import { BoundedText } from './bounded-text.js';
 
@@ -162,24 +162,18 @@ export class AgentRun {
   }
 
   /** Translates a chunk's lines and hands their events on together, then copies the raw lines. */
-  private take(units: LineUnit[], events: WriteStream, raw: WriteStream, callback: (error?: Error | null) => void): void {
+  private take({ units, raw: rawText }: SplitChunk, events: WriteStream, raw: WriteStream, callback: (error?: Error | null) => void): void {
     if (units.length === 0) return callback();
     // One arrival time for the chunk: its lines were read in the same instant.
     const now = this.now();
     const batch: AgentEventInput[] = [];
-    const rawLines: string[] = [];
     for (const unit of units) {
       if (unit.kind === 'line') {
-        rawLines.push(unit.text);
         for (const d of this.translate(unit.text)) batch.push(this.stamp(d, now));
       } else {
-        rawLines.push(`${unit.prefix} [… ${unit.bytes} bytes]`);
         batch.push(this.stamp(overflowEvent(unit, this.options.maxLineBytes), now));
       }
     }
-    // Bytes now, not text: the copy waits for the commit, and a waiting string (with the lines
-    // it is made of) is what a young-generation GC would copy and promote.
-    const rawText = Buffer.from(`${rawLines.join('\n')}\n`, 'utf8');
     let ok = this.deliver(batch, events);
     // The raw copy only shows lines whose events are committed (when there is a log): after a
     // crash, every line in it is provably in the event log.
@@ -229,9 +223,14 @@ export class AgentRun {
     // The same text JSON.stringify(event) makes, with the payload's JSON made once for all uses.
     const { agent, sessionId, workerId, attempt } = this.options;
     const tail = `,"sessionId":${str(sessionId)},"workerId":${str(workerId)},"attempt":${attempt}}\n`;
+    const agentJson = str(agent);
+    // A chunk's events share their arrival time: its JSON is made once.
+    let timestamp = '';
+    let timestampJson = '';
     let text = '';
     for (const e of batch) {
-      text += `{"type":${str(e.type)},"agent":${str(agent)},"timestamp":${str(e.timestamp)},"payload":${jsonOf(e.payload)}${e.usage ? `,"usage":${JSON.stringify(e.usage)}` : ''}${tail}`;
+      if (e.timestamp !== timestamp) timestampJson = str((timestamp = e.timestamp));
+      text += `{"type":${str(e.type)},"agent":${agentJson},"timestamp":${timestampJson},"payload":${jsonOf(e.payload)}${e.usage ? `,"usage":${JSON.stringify(e.usage)}` : ''}${tail}`;
     }
     const ok = events.write(text);
     this.handlers.onEvents(batch);

@@ -1,6 +1,19 @@
 const NEWLINE = 0x0a;
+const NEWLINE_BYTE = Buffer.from('\n');
 
 export type LineUnit = { kind: 'line'; text: string } | { kind: 'overflow'; prefix: string; bytes: number };
+
+/** The lines a chunk completed, and their bytes for the raw copy. */
+export interface SplitChunk {
+  units: LineUnit[];
+  /**
+   * The completed lines as they were read, each with its newline (CRs kept: it is the raw
+   * copy); an overlong line as its kept prefix and a note of its size. Mostly a view of the
+   * chunk itself: copying it line by line into a string and back was a twentieth of the
+   * pipeline's time.
+   */
+  raw: Buffer;
+}
 
 /**
  * Splits an agent's stdout into lines, bounded: a line longer than `maxBytes` keeps its first
@@ -21,43 +34,57 @@ export class LineSplitter {
   constructor(private readonly maxBytes: number) {}
 
   /** The lines the chunk completes, in order; the rest waits for the next chunk. */
-  push(chunk: Buffer): LineUnit[] {
+  push(chunk: Buffer): SplitChunk {
     const units: LineUnit[] = [];
+    const raw: Buffer[] = [];
     let start = 0;
+    /** Where the current stretch of lines that lie whole in the chunk began. */
+    let whole = 0;
     for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
       if (this.seen === 0 && nl - start <= this.maxBytes) units.push(lineUnit(chunk.toString('utf8', start, nl)));
       else {
+        if (start > whole) raw.push(chunk.subarray(whole, start));
         this.take(chunk, start, nl);
-        units.push(this.finish());
+        const done = this.finish();
+        units.push(done.unit);
+        raw.push(done.raw);
+        whole = nl + 1;
       }
       start = nl + 1;
     }
+    if (start > whole) raw.push(chunk.subarray(whole, start));
     if (start < chunk.length) this.take(chunk, start, chunk.length);
-    return units;
+    return { units, raw: raw.length === 1 && raw[0] ? raw[0] : Buffer.concat(raw) };
   }
 
   /** What is left when the stream ends without a final newline. */
-  end(): LineUnit[] {
-    return this.seen === 0 ? [] : [this.finish()];
+  end(): SplitChunk {
+    if (this.seen === 0) return { units: [], raw: Buffer.alloc(0) };
+    const { unit, raw } = this.finish();
+    return { units: [unit], raw };
   }
 
   private take(chunk: Buffer, from: number, to: number): void {
     const n = Math.min(this.maxBytes - this.kept, to - from);
     if (n > 0) {
-      // Copied: the chunk's memory is reused by the stream once this call returns.
+      // Copied: a partial line must not keep the whole chunk it came in alive.
       this.parts.push(Buffer.from(chunk.subarray(from, from + n)));
       this.kept += n;
     }
     this.seen += to - from;
   }
 
-  private finish(): LineUnit {
-    const text = (this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts)).toString('utf8');
-    const unit: LineUnit = this.seen > this.maxBytes ? { kind: 'overflow', prefix: text, bytes: this.seen } : lineUnit(text);
+  private finish(): { unit: LineUnit; raw: Buffer } {
+    const bytes = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts);
+    const text = bytes.toString('utf8');
+    const overflow = this.seen > this.maxBytes;
+    const done = overflow
+      ? { unit: { kind: 'overflow' as const, prefix: text, bytes: this.seen }, raw: Buffer.from(`${text} [… ${this.seen} bytes]\n`, 'utf8') }
+      : { unit: lineUnit(text), raw: Buffer.concat([bytes, NEWLINE_BYTE]) };
     this.parts = [];
     this.kept = 0;
     this.seen = 0;
-    return unit;
+    return done;
   }
 }
 

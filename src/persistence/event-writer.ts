@@ -1,6 +1,8 @@
 import type { EventLog, LogEntry, LogEntryInput } from './types.js';
 
 type Committed = (entry: LogEntry) => void;
+/** A committed batch, in seq order: one call per transaction, so listeners pay per turn, not per entry. */
+type Published = (entries: readonly LogEntry[]) => void;
 
 /**
  * An append after close(): the session is over (agents still stopping report their exit after
@@ -14,10 +16,10 @@ export class WriterClosedError extends Error {
 }
 
 /**
- * Batches appends into one transaction per event-loop turn (setImmediate), then hands each
- * committed entry — now with its seq — to `publish` (bus, clients) and to the appender's
- * callback (e.g. the machine), in seq order. Nothing is broadcast or acted on before it is
- * committed.
+ * Batches appends into one transaction per event-loop turn (setImmediate), then hands the
+ * committed batch — each entry now with its seq — to `publish` (bus, clients) in one call, and
+ * each entry to its appender's callback (e.g. the machine), in seq order. Nothing is broadcast or
+ * acted on before it is committed.
  */
 export class EventWriter {
   private pending: LogEntryInput[] = [];
@@ -31,7 +33,7 @@ export class EventWriter {
 
   constructor(
     private readonly log: EventLog,
-    private readonly publish: Committed,
+    private readonly publish: Published,
     private readonly onError: (error: unknown, lost: readonly LogEntryInput[]) => void,
   ) {}
 
@@ -71,9 +73,9 @@ export class EventWriter {
       this.onError(error, batch);
       return;
     }
+    this.publish(committed);
     let w = 0;
     committed.forEach((entry, i) => {
-      this.publish(entry);
       dones[i]?.(entry);
       for (let next = waiters[w]; next !== undefined && next.after === i + 1; next = waiters[++w]) next.fn();
     });

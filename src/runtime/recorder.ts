@@ -4,8 +4,12 @@ import { EventWriter, WriterClosedError } from '../persistence/event-writer.js';
 import { ORCHESTRATOR_AGENT, type LogEntry, type LogEntryInput, type Store } from '../persistence/types.js';
 import type { AgentEventInput, OrchestratorDecision, PeerReview, RecoveryAction, SessionStatus } from '../protocol/index.js';
 
-/** Published after commit, in seq order: what the server and the terminal UI will subscribe to. */
-export type SessionBus = EventEmitter<{ entry: [LogEntry] }>;
+/**
+ * Published after commit, in seq order, one committed batch (one transaction) at a time: what the
+ * server and the terminal UI subscribe to. Batches, not entries: with ten clients following a
+ * chatty agent, a dispatch per entry per listener was a tenth of the pipeline's time.
+ */
+export type SessionBus = EventEmitter<{ entries: [readonly LogEntry[]] }>;
 
 const SESSION_STATUSES = new Set<string>(['planning', 'implementing', 'finalReview', 'completed', 'paused', 'awaitingClarification', 'escalated', 'failed', 'stopped']);
 
@@ -36,7 +40,7 @@ export class SessionRecorder {
   ) {
     this.writer = new EventWriter(
       store,
-      (entry) => this.bus.emit('entry', entry),
+      (entries) => this.bus.emit('entries', entries),
       (error, lost) => {
         if (error instanceof WriterClosedError) {
           // Kept here, in the session's own log, since the event log takes nothing more.
@@ -51,7 +55,8 @@ export class SessionRecorder {
 
   /** `then` runs once, when the last of them is committed. */
   agentEvents(events: readonly AgentEventInput[], then: () => void): void {
-    events.forEach((event, i) => this.writer.append({ ...event, sessionId: this.sessionId }, i === events.length - 1 ? then : undefined));
+    // Agent runs stamp their session already: a copy per event is only made for one that did not.
+    events.forEach((event, i) => this.writer.append(event.sessionId === this.sessionId ? event : { ...event, sessionId: this.sessionId }, i === events.length - 1 ? then : undefined));
   }
 
   note(type: string, payload: LogEntryInput['payload'], withinCommit?: () => void): void {

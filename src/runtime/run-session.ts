@@ -223,7 +223,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     actors: {
       worker: workerMachine.provide({
         actors: {
-          agentProcess: env.remote ? createRemoteAgentProcess({ ...env.remote, publish: (e) => recorder.bus.emit('entry', e), log, restoring: () => restoring }) : createAgentProcess({
+          agentProcess: env.remote ? createRemoteAgentProcess({ ...env.remote, publish: (e) => recorder.bus.emit('entries', [e]), log, restoring: () => restoring }) : createAgentProcess({
             record: (events, then) => {
               for (const e of events) narrate(e);
               recorder.agentEvents(events, then);
@@ -244,7 +244,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
         actors: {
           reviewerRun: env.remote
             ? // Launched by a worker with the reviewer's agent; its events are committed there.
-              remoteReviewerRun({ ...env.remote, ...reviews, log, publish: (e) => recorder.bus.emit('entry', e), restoring: () => restoring, onEvent: (e) => (narrate(e), reportUsage(e)) })
+              remoteReviewerRun({ ...env.remote, ...reviews, log, publish: (e) => recorder.bus.emit('entries', [e]), restoring: () => restoring, onEvent: (e) => (narrate(e), reportUsage(e)) })
             : reviewerRun({ ...reviews, onEvent: (e) => (narrate(e), recorder.agentEvents([e], () => reportUsage(e))), onSpawned: recordSpawn, afterCommit: (then) => recorder.writer.afterCommit(then) }),
           prepareReview: prepareReview({
             sessionDir,

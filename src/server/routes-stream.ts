@@ -67,14 +67,15 @@ export function corkPerTurn(stream: { cork(): void; uncork(): void; destroyed?: 
  * framing and write requests, times every client): a turn's batch goes out as one.
  */
 export class TurnBatch<T> {
-  private parts: T[] = [];
+  /** Runs as they were handed in: usually one per turn, passed on as it is (clients share it). */
+  private runs: (readonly T[])[] = [];
   private bytes = 0;
 
-  constructor(private readonly flush: (parts: T[]) => void) {}
+  constructor(private readonly flush: (parts: readonly T[]) => void) {}
 
-  add(part: T, length: number): void {
-    if (this.parts.length === 0) process.nextTick(() => this.send());
-    this.parts.push(part);
+  add(parts: readonly T[], length: number): void {
+    if (this.runs.length === 0) process.nextTick(() => this.send());
+    this.runs.push(parts);
     this.bytes += length;
   }
 
@@ -85,11 +86,11 @@ export class TurnBatch<T> {
 
   /** Hands over what is collected now (before a drop: what was counted as sent must go out first). */
   send(): void {
-    if (this.parts.length === 0) return;
-    const parts = this.parts;
-    this.parts = [];
+    const runs = this.runs;
+    if (runs.length === 0) return;
+    this.runs = [];
     this.bytes = 0;
-    this.flush(parts);
+    this.flush(runs.length === 1 && runs[0] ? runs[0] : runs.flat());
   }
 }
 
@@ -115,13 +116,13 @@ export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegi
       : undefined;
     const client: Transport = {
       buffered: () => socket.bufferedAmount + (frames?.pending ?? 0),
-      send: (m) => {
+      send: (run, chars) => {
         if (frames) {
-          frames.add(m, m.json.length);
+          frames.add(run, chars);
           return;
         }
         cork();
-        socket.send(utf8Of(m), { binary: false });
+        for (const m of run) socket.send(utf8Of(m), { binary: false });
       },
       drop: (reason) => {
         dropped(reason);
@@ -157,9 +158,9 @@ export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegi
     });
     const client: Transport = {
       buffered: () => res.writableLength + events.pending,
-      send: (m) => {
-        const text = `id: ${m.seq}\ndata: ${m.json}\n\n`;
-        events.add(text, text.length);
+      send: (run) => {
+        const texts = run.map((m) => `id: ${m.seq}\ndata: ${m.json}\n\n`);
+        events.add(texts, texts.reduce((n, t) => n + t.length, 0));
       },
       drop: (reason) => {
         dropped(reason);

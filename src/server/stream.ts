@@ -48,6 +48,32 @@ export const encode = (e: LogEntry): Encoded => memo<Encoded>(e, ENCODED, () => 
 
 export const utf8Of = (m: Encoded): Buffer => (m.utf8 ??= Buffer.from(m.json, 'utf8'));
 
+/** A committed batch encoded once for every client: its envelopes, their characters, whether its seqs follow one another. */
+interface EncodedBatch {
+  items: Encoded[];
+  chars: number;
+  consecutive: boolean;
+}
+
+const BATCH = Symbol('orchestrate.encoded-batch');
+
+/**
+ * Every cursor is offered the same batch array from the bus; encoded and checked once, a client
+ * at the batch's start takes the whole of it in one step (per client, the work is per turn).
+ */
+export function encodeBatch(entries: readonly LogEntry[]): EncodedBatch {
+  return memo<EncodedBatch>(entries, BATCH, () => {
+    const items = entries.map(encode);
+    let chars = 0;
+    let consecutive = true;
+    items.forEach((m, i) => {
+      chars += m.json.length;
+      if (i > 0 && m.seq !== (items[i - 1]?.seq ?? 0) + 1) consecutive = false;
+    });
+    return { items, chars, consecutive };
+  });
+}
+
 /**
  * Several envelopes as one JSON array frame, made once for every client that gets the same run of
  * entries in the same turn (live clients at the same position all do, one after the other). A
@@ -74,7 +100,8 @@ export function frameOf(batch: readonly Encoded[]): Buffer {
 export interface Transport {
   /** Bytes accepted but not yet handed to the kernel. */
   buffered(): number;
-  send(envelope: Encoded): void;
+  /** Consecutive envelopes, in seq order; `chars` is the length of their JSON together. */
+  send(envelopes: readonly Encoded[], chars: number): void;
   drop(reason: string): void;
 }
 
@@ -116,7 +143,8 @@ export class Cursor {
     return this.last;
   }
 
-  offer(entry?: LogEntry): void {
+  /** A committed batch from the bus (seq order), or nothing: "look in the store". */
+  offer(entries?: readonly LogEntry[]): void {
     if (this.closed) return;
     if (this.replaying) {
       // Dropping it would lose the last entries of a session followed by polling: the poll that
@@ -124,8 +152,9 @@ export class Cursor {
       this.missed = true;
       return;
     }
-    if (entry && entry.seq <= this.last) return;
-    if (!entry || entry.seq !== this.last + 1) {
+    const from = entries ? entries.findIndex((e) => e.seq > this.last) : 0;
+    if (from < 0) return;
+    if (!entries || entries[from]?.seq !== this.last + 1) {
       void this.replay();
       return;
     }
@@ -133,7 +162,14 @@ export class Cursor {
       this.close(`client too slow: more than ${this.limits.maxBufferedBytes} bytes unsent; reconnect with since=${this.last}`);
       return;
     }
-    this.deliver(entry);
+    const batch = encodeBatch(entries);
+    if (from === 0 && batch.consecutive) return this.deliver(batch.items, batch.chars);
+    // Part of it was had already, or it has a gap (a retried append handed back an old entry).
+    for (const m of batch.items.slice(from)) {
+      if (m.seq <= this.last) continue;
+      if (m.seq !== this.last + 1) return void this.replay();
+      this.deliver([m], m.json.length);
+    }
   }
 
   close(reason?: string): void {
@@ -142,9 +178,11 @@ export class Cursor {
     if (reason) this.client.drop(reason);
   }
 
-  private deliver(entry: LogEntry): void {
-    this.client.send(encode(entry));
-    this.last = entry.seq;
+  private deliver(run: readonly Encoded[], chars: number): void {
+    const last = run.at(-1);
+    if (!last) return;
+    this.client.send(run, chars);
+    this.last = last.seq;
   }
 
   /** Reads from the store page by page, waiting for the client to take each page in. */
@@ -154,7 +192,8 @@ export class Cursor {
     try {
       for (;;) {
         const page = this.store.read(this.sessionId, { afterSeq: this.last, limit: PAGE });
-        for (const e of page) this.deliver(e);
+        const batch = encodeBatch(page);
+        this.deliver(batch.items, batch.chars);
         if (page.length < PAGE) return;
         if (!(await this.room())) return;
       }
@@ -186,14 +225,15 @@ export class Cursor {
  * it, else with `undefined` whenever the shared store has something new (another orchestrator
  * writes it).
  */
-export function watchSession(registry: SessionRegistry, sessionId: string, listener: (entry?: LogEntry) => void, pollMs: number): () => void {
+export function watchSession(registry: SessionRegistry, sessionId: string, listener: (entries?: readonly LogEntry[]) => void, pollMs: number): () => void {
   const live = registry.liveSession(sessionId);
   if (live) {
-    const onEntry = (e: LogEntry): void => {
-      if (e.sessionId === sessionId) listener(e);
+    // A batch is one session's (one writer's transaction).
+    const onEntries = (entries: readonly LogEntry[]): void => {
+      if (entries[0]?.sessionId === sessionId) listener(entries);
     };
-    live.bus.on('entry', onEntry);
-    return () => live.bus.off('entry', onEntry);
+    live.bus.on('entries', onEntries);
+    return () => live.bus.off('entries', onEntries);
   }
   let seen = registry.store.lastSeq(sessionId);
   const check = (): void => {

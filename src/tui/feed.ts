@@ -26,14 +26,18 @@ export function feedFromBus(log: EventLog, sessionId: string, bus: SessionBus, s
   let stopped = false;
   const held: LogEntry[] = [];
   let after = 0;
-  const onEntry = (e: LogEntry): void => {
-    if (replaying) held.push(e);
-    else if (e.seq > after) {
-      after = e.seq;
-      sink([e]);
+  const onEntries = (entries: readonly LogEntry[]): void => {
+    if (replaying) {
+      for (const e of entries) held.push(e);
+      return;
     }
+    const newer = entries.filter((e) => e.seq > after);
+    const newest = newer.at(-1);
+    if (!newest) return;
+    after = newest.seq;
+    sink(newer);
   };
-  bus.on('entry', onEntry);
+  bus.on('entries', onEntries);
   const page = (): void => {
     if (stopped) return;
     const rows = readPage(log, sessionId, after, onError) ?? [];
@@ -54,7 +58,7 @@ export function feedFromBus(log: EventLog, sessionId: string, bus: SessionBus, s
   setImmediate(page);
   return () => {
     stopped = true;
-    bus.off('entry', onEntry);
+    bus.off('entries', onEntries);
   };
 }
 

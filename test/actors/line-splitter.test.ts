@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { LineSplitter, type LineUnit } from '../../src/actors/line-splitter.js';
 import { BoundedText } from '../../src/actors/bounded-text.js';
 
-function units(chunks: (string | Buffer)[], max: number): LineUnit[] {
+function split(chunks: (string | Buffer)[], max: number): { units: LineUnit[]; raw: string } {
   const splitter = new LineSplitter(max);
-  return [...chunks.flatMap((c) => splitter.push(Buffer.from(c))), ...splitter.end()];
+  const parts = [...chunks.map((c) => splitter.push(Buffer.from(c))), splitter.end()];
+  return { units: parts.flatMap((p) => p.units), raw: Buffer.concat(parts.map((p) => p.raw)).toString('utf8') };
 }
+const units = (chunks: (string | Buffer)[], max: number): LineUnit[] => split(chunks, max).units;
 
 describe('LineSplitter', () => {
   it('passes short lines through, across chunk borders and multi-byte characters', () => {
@@ -74,7 +76,23 @@ describe('LineSplitter', () => {
     const chunk = Buffer.from('abc');
     splitter.push(chunk);
     chunk.fill(0x78);
-    expect(splitter.push(Buffer.from('def\n'))).toEqual([{ kind: 'line', text: 'abcdef' }]);
+    expect(splitter.push(Buffer.from('def\n')).units).toEqual([{ kind: 'line', text: 'abcdef' }]);
+  });
+
+  it('gives the bytes of the completed lines for the raw copy: verbatim (CRs too), an overlong line as its prefix and size', () => {
+    const lines = Array.from({ length: 50 }, (_, i) => (i % 9 === 4 ? 'L'.repeat(40) : `{"n":${i},"t":"ü€"}${i % 5 === 0 ? '\r' : ''}`));
+    const bytes = Buffer.from(`${lines.join('\n')}\nunfinished`);
+    const expected = `${lines.map((l) => (l.length === 40 ? `${'L'.repeat(32)} [… 40 bytes]` : l)).join('\n')}\nunfinished\n`;
+    for (const size of [1, 7, 33, bytes.length]) {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+      expect(split(chunks, 32).raw).toBe(expected);
+    }
+    // Each push gives exactly the lines it completed.
+    const splitter = new LineSplitter(100);
+    expect(splitter.push(Buffer.from('a\nb')).raw.toString()).toBe('a\n');
+    expect(splitter.push(Buffer.from('c\r\nd\n')).raw.toString()).toBe('bc\r\nd\n');
+    expect(splitter.push(Buffer.from('e')).raw.toString()).toBe('');
   });
 });
 

@@ -50,20 +50,21 @@ describe('SqliteStore', () => {
 });
 
 describe('EventWriter', () => {
-  it('commits a turn’s appends in one batch before publishing them, in order', async () => {
+  it('commits a turn’s appends in one batch, then publishes them as one batch, in order', async () => {
     const store = open();
     store.create(session('a'));
-    const published: LogEntry[] = [];
+    const published: (readonly LogEntry[])[] = [];
     const acked: number[] = [];
-    const writer = new EventWriter(store, (e) => published.push(e), (e) => {
+    // The whole batch is published before any appender acts on its entry.
+    const writer = new EventWriter(store, (batch) => published.push(batch), (e) => {
       throw e;
     });
-    for (let i = 0; i < 5; i++) writer.append(entry('a', String(i)), (e) => acked.push(e.seq));
+    for (let i = 0; i < 5; i++) writer.append(entry('a', String(i)), (e) => acked.push(e.seq * (published.length === 1 ? 1 : -1)));
     expect(store.lastSeq('a')).toBe(0);
     expect(published).toHaveLength(0);
     await new Promise((r) => setImmediate(r));
     expect(store.lastSeq('a')).toBe(5);
-    expect(published.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(published.map((batch) => batch.map((e) => e.seq))).toEqual([[1, 2, 3, 4, 5]]);
     expect(acked).toEqual([1, 2, 3, 4, 5]);
   });
 

@@ -10,7 +10,8 @@ import type { LogEntry } from '../../src/persistence/types.js';
 import type { SessionBus } from '../../src/runtime/recorder.js';
 import { startServer, type RunningServer } from '../../src/server/listen.js';
 import { SessionRegistry, type LiveSession } from '../../src/server/registry.js';
-import { encode, frameOf } from '../../src/server/stream.js';
+import { Cursor, encode, frameOf, type Encoded, type Transport } from '../../src/server/stream.js';
+import { entry, session } from '../persistence/store-contract.js';
 import { tempDir } from '../helpers/fake-agents.js';
 import { liveSession, slowRules, until, type Live } from './server-helpers.js';
 
@@ -157,7 +158,7 @@ describe('slow clients are dropped with a reason, never buffered without limit',
       const entries: LogEntry[] = store.append(
         Array.from({ length: 10 }, () => ({ sessionId, type: 'progress', agent: 'claude', workerId: 'implementer', attempt: 1, timestamp: new Date().toISOString(), payload: { text: big } })),
       );
-      for (const e of entries) bus.emit('entry', e);
+      bus.emit('entries', entries);
       await new Promise((r) => setImmediate(r));
     }
   }
@@ -188,10 +189,10 @@ describe('slow clients are dropped with a reason, never buffered without limit',
 });
 
 describe('batch frames', () => {
-  const entry = (seq: number): LogEntry => ({ seq, sessionId: 's', type: 'status', agent: 'claude', workerId: 'implementer', attempt: 1, timestamp: '2026-11-24T00:00:00.000Z', payload: { kind: 'agent.message', text: `m${seq} "quoted"` } });
+  const logged = (seq: number): LogEntry => ({ seq, sessionId: 's', type: 'status', agent: 'claude', workerId: 'implementer', attempt: 1, timestamp: '2026-11-24T00:00:00.000Z', payload: { kind: 'agent.message', text: `m${seq} "quoted"` } });
 
   it('are the JSON array of the envelopes, made once for every client that sends the same run in the same turn', () => {
-    const entries = [1, 2, 3].map(entry);
+    const entries = [1, 2, 3].map(logged);
     const a = frameOf(entries.map(encode));
     const b = frameOf(entries.map(encode));
     expect(b).toBe(a);
@@ -204,5 +205,53 @@ describe('batch frames', () => {
     const shorter = frameOf(entries.slice(1).map(encode));
     expect(shorter).not.toBe(a);
     expect((JSON.parse(shorter.toString('utf8')) as Env[]).map((e) => e.seq)).toEqual([2, 3]);
+  });
+});
+
+describe('a cursor fed committed batches from the bus', () => {
+  const limits = { maxBufferedBytes: 1 << 20, stallMs: 5_000, pollMs: 60_000 };
+  function recorder(): Transport & { sends: (readonly Encoded[])[]; seqs: () => number[] } {
+    const sends: (readonly Encoded[])[] = [];
+    return { sends, seqs: () => sends.flat().map((m) => m.seq), buffered: () => 0, send: (run) => sends.push(run), drop: () => expect.fail('dropped') };
+  }
+  let store: SqliteStore;
+  beforeAll(() => {
+    store = new SqliteStore(join(tempDir('cursor-batches'), 'o.db'));
+    store.create(session('c'));
+  });
+  afterAll(() => store.close());
+
+  it('takes a batch that starts where it is in one send, the same envelopes for every client, and skips what it had', async () => {
+    const first = store.append([entry('c', 'a'), entry('c', 'b')]);
+    const [x, y] = [recorder(), recorder()];
+    const cursors = [new Cursor(store, 'c', 0, x, limits), new Cursor(store, 'c', 0, y, limits)];
+    for (const c of cursors) await c.replay();
+    expect(x.seqs()).toEqual(first.map((e) => e.seq));
+    const batch = store.append([entry('c', 'c'), entry('c', 'd'), entry('c', 'e')]);
+    for (const c of cursors) c.offer(batch);
+    expect(x.sends.at(-1)?.map((m) => m.seq)).toEqual(batch.map((e) => e.seq));
+    expect(y.sends.at(-1)).toBe(x.sends.at(-1));
+    // Offered again with one more entry: only the new one goes out.
+    const more = [...batch, ...store.append([entry('c', 'f')])];
+    cursors[0]?.offer(more);
+    expect(x.seqs()).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('reads a gap from the store, and passes over an old entry a retried append handed back', async () => {
+    const x = recorder();
+    const cursor = new Cursor(store, 'c', 0, x, limits);
+    await cursor.replay();
+    const at = cursor.position;
+    const keyed = store.append([entry('c', 'once', 'k')]);
+    // Not offered: this cursor sees the next batch with a gap before it.
+    const next = store.append([entry('c', 'g')]);
+    cursor.offer(next);
+    await until(() => cursor.position === next[0]?.seq);
+    expect(x.seqs().slice(-2)).toEqual([at + 1, at + 2]);
+    // A batch whose middle entry is the stored one of a retry (an older seq).
+    const retried = store.append([entry('c', 'h'), entry('c', 'once', 'k'), entry('c', 'i')]);
+    expect(retried.map((e) => e.seq)).toEqual([at + 3, keyed[0]?.seq, at + 4]);
+    cursor.offer(retried);
+    expect(x.seqs()).toEqual(Array.from({ length: at + 4 }, (_, i) => i + 1));
   });
 });

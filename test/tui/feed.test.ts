@@ -33,7 +33,7 @@ describe('feeds', () => {
     const stop = feedFromBus(store, SID, bus, (es) => got.push(...es), (e) => expect.fail(e.message));
     // Live entries committed while the history is still being read (it takes several turns).
     const live = (text: string): void => {
-      for (const e of store.append([input(text)])) bus.emit('entry', e);
+      bus.emit('entries', store.append([input(text)]));
     };
     live('live 1');
     await new Promise((r) => setImmediate(r));

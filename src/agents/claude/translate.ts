@@ -107,8 +107,16 @@ function translateArray(items: unknown[], line: string, state: ClaudeState): Ste
   return { events, state: next };
 }
 
+/**
+ * How Claude Code starts every partial-message line (its JSON writer puts "type" first). Those
+ * lines are ignored and are a third of a chatty run's: they are not parsed at all. One cut short
+ * (no closing brace) is still parsed, to be reported.
+ */
+const PARTIAL_MESSAGE_PREFIX = '{"type":"stream_event",';
+
 export function translate(line: string, state: ClaudeState): Step {
   try {
+    if (line.startsWith(PARTIAL_MESSAGE_PREFIX) && line.endsWith('}')) return { events: [], state };
     if (line.trim().length === 0) return { events: [], state };
     const parsed = parseJsonLine(line);
     if (!parsed.ok) return { events: [unparseable(line, 'not JSON')], state };

@@ -218,6 +218,14 @@ describe('claude translator: per scenario', () => {
     expect(kinds(partial)).toEqual(kinds(run('tool')));
   });
 
+  it('a partial-message line cut short is still reported, not passed over as one', () => {
+    const line = loadTranscript('claude', 'tool-partial').stdout.split('\n').find((l) => l.startsWith('{"type":"stream_event",')) ?? '';
+    expect(line).not.toBe('');
+    expect(translate(line, initialState()).events).toEqual([]);
+    const cut = translate(line.slice(0, -2), initialState()).events;
+    expect(cut.map((e) => e.payload.kind)).toEqual(['stream.unparseable']);
+  });
+
   it('single-document json output: the result object, or the verbose array of messages', () => {
     expect(kinds(run('text-json'))).toEqual(['run.completed']);
     expect(kinds(run('tool-json'))).toEqual(['run.completed']);
