@@ -173,6 +173,24 @@ export function storeContract(open: OpenStore): void {
     ]);
   });
 
+  it('keeps a long batch in order: two sessions interleaved, a retried key and a withinCommit among them', async () => {
+    const { store } = await fresh();
+    store.create(session('a'));
+    store.create(session('b'));
+    const batch = Array.from({ length: 45 }, (_, i) => entry(i % 3 === 2 ? 'b' : 'a', `e${i}`, i === 4 || i === 37 ? 'same-key' : undefined));
+    const saved = { ...batch[20], withinCommit: () => store.saveDecision('a', decision('mid')) } as (typeof batch)[number];
+    batch[20] = saved;
+    const out = store.append(batch);
+    const a = batch.flatMap((e, i) => (e.sessionId === 'a' && i !== 37 ? [e.payload.text] : []));
+    expect(store.read('a').map((e) => e.payload.text)).toEqual(a);
+    expect(store.read('a').map((e) => e.seq)).toEqual(a.map((_, i) => i + 1));
+    expect(store.read('b').map((e) => e.payload.text)).toEqual(batch.filter((e) => e.sessionId === 'b').map((e) => e.payload.text));
+    // The retry is handed back as the entry its key first made.
+    expect(out[37]?.seq).toBe(out[4]?.seq);
+    expect(out[37]?.payload.text).toBe('e4');
+    expect(store.decisions('a').map((d) => d.decisionId)).toEqual(['mid']);
+  });
+
   it('keeps seq gap-free when two connections append to one session in turns', async () => {
     const { store, another } = await fresh();
     store.create(session('a'));

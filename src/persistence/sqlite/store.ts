@@ -69,6 +69,13 @@ export function committed(e: LogEntryInput, seq: number): LogEntry {
   return entry;
 }
 
+const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/**
+ * Rows per INSERT statement when a batch is long: one statement step per row was a sixth of each
+ * append (a chatty agent's turn commits dozens of entries).
+ */
+const ROWS_PER_INSERT = 16;
+
 /** The partial type index's condition, as a literal: SQLite uses a partial index only for a query whose WHERE repeats it. */
 const OWN = `agent = '${ORCHESTRATOR_AGENT}'`;
 
@@ -76,6 +83,7 @@ const OWN = `agent = '${ORCHESTRATOR_AGENT}'`;
 export class SqliteStore implements Store {
   private readonly db: Db;
   private readonly insertEvent;
+  private readonly insertEvents;
   private readonly bumpSeq;
   private readonly getSeq;
   private readonly byKey;
@@ -90,9 +98,9 @@ export class SqliteStore implements Store {
     options: { readonly?: boolean } = {},
   ) {
     this.db = openDb(path, options);
-    this.insertEvent = this.db.prepare(
-      'INSERT INTO events (session_id, seq, ts, type, agent, worker_id, attempt, payload, usage, idem_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+    const insert = (rows: number): string => `INSERT INTO events (session_id, seq, ts, type, agent, worker_id, attempt, payload, usage, idem_key) VALUES ${Array(rows).fill(ROW).join(', ')}`;
+    this.insertEvent = this.db.prepare(insert(1));
+    this.insertEvents = this.db.prepare(insert(ROWS_PER_INSERT));
     this.bumpSeq = this.db.prepare('UPDATE sessions SET last_seq = ? WHERE id = ?');
     this.getSeq = this.db.prepare<[string], { last_seq: number; lease_epoch: number }>('SELECT last_seq, lease_epoch FROM sessions WHERE id = ?');
     this.byKey = this.db.prepare<[string, string], EventRow>('SELECT * FROM events WHERE session_id = ? AND idem_key = ?');
@@ -115,6 +123,12 @@ export class SqliteStore implements Store {
   private appendBatch(batch: readonly LogEntryInput[]): LogEntry[] {
     const next = new Map<string, number>();
     const out: LogEntry[] = [];
+    /** The parameters of rows not inserted yet (fewer than ROWS_PER_INSERT rows, ten each). */
+    let rows: unknown[] = [];
+    const insertRows = (): void => {
+      for (let at = 0; at < rows.length; at += 10) this.insertEvent.run(rows.slice(at, at + 10));
+      rows = [];
+    };
     for (const e of batch) {
       let seq = next.get(e.sessionId);
       if (seq === undefined) {
@@ -123,7 +137,9 @@ export class SqliteStore implements Store {
         this.fences.check(e.sessionId, row.lease_epoch);
         seq = row.last_seq;
       }
-      // Already appended (a retry): hand back the stored entry, add nothing.
+      // Already appended (a retry): hand back the stored entry, add nothing. The rows before it
+      // go in first: one of them may carry the same key.
+      if (e.key !== undefined) insertRows();
       const existing = e.key === undefined ? undefined : this.byKey.get(e.sessionId, e.key);
       if (existing) {
         out.push(toEntry(existing));
@@ -132,10 +148,19 @@ export class SqliteStore implements Store {
       }
       seq += 1;
       next.set(e.sessionId, seq);
-      this.insertEvent.run(e.sessionId, seq, e.timestamp, e.type, e.agent, e.workerId, e.attempt, jsonOf(e.payload), e.usage ? JSON.stringify(e.usage) : null, e.key ?? null);
-      e.withinCommit?.();
+      rows.push(e.sessionId, seq, e.timestamp, e.type, e.agent, e.workerId, e.attempt, jsonOf(e.payload), e.usage ? JSON.stringify(e.usage) : null, e.key ?? null);
+      if (rows.length === ROWS_PER_INSERT * 10) {
+        this.insertEvents.run(rows);
+        rows = [];
+      }
+      if (e.withinCommit) {
+        // Its rows (a decision, reviews) follow the entry's, as they always did.
+        insertRows();
+        e.withinCommit();
+      }
       out.push(committed(e, seq));
     }
+    insertRows();
     for (const [id, seq] of next) this.bumpSeq.run(seq, id);
     return out;
   }
