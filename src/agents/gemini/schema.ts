@@ -2,13 +2,14 @@ import { z } from 'zod';
 
 /**
  * Gemini CLI 0.61 `--output-format stream-json` lines (agent-cli-facts.md §3.3).
- * Every field is optional and objects are loose: a newer CLI that adds or drops a
- * field must still translate, and the translator decides what is missing.
+ * Every field is optional and undeclared fields are accepted (left out of the result, not
+ * copied): a newer CLI that adds or drops a field must still translate, and the translator
+ * decides what is missing.
  */
 
 const Timestamped = { timestamp: z.string().optional() };
 
-export const InitLine = z.looseObject({
+export const InitLine = z.object({
   type: z.literal('init'),
   ...Timestamped,
   session_id: z.string().optional(),
@@ -16,7 +17,7 @@ export const InitLine = z.looseObject({
 });
 export type InitLine = z.infer<typeof InitLine>;
 
-export const MessageLine = z.looseObject({
+export const MessageLine = z.object({
   type: z.literal('message'),
   ...Timestamped,
   role: z.string().optional(),
@@ -25,7 +26,7 @@ export const MessageLine = z.looseObject({
 });
 export type MessageLine = z.infer<typeof MessageLine>;
 
-export const ToolUseLine = z.looseObject({
+export const ToolUseLine = z.object({
   type: z.literal('tool_use'),
   ...Timestamped,
   tool_name: z.string().optional(),
@@ -34,9 +35,9 @@ export const ToolUseLine = z.looseObject({
 });
 export type ToolUseLine = z.infer<typeof ToolUseLine>;
 
-const ToolError = z.looseObject({ type: z.string().optional(), message: z.string().optional() });
+const ToolError = z.object({ type: z.string().optional(), message: z.string().optional() });
 
-export const ToolResultLine = z.looseObject({
+export const ToolResultLine = z.object({
   type: z.literal('tool_result'),
   ...Timestamped,
   tool_id: z.string().optional(),
@@ -46,7 +47,7 @@ export const ToolResultLine = z.looseObject({
 });
 export type ToolResultLine = z.infer<typeof ToolResultLine>;
 
-export const ErrorLine = z.looseObject({
+export const ErrorLine = z.object({
   type: z.literal('error'),
   ...Timestamped,
   severity: z.string().optional(),
@@ -56,7 +57,7 @@ export type ErrorLine = z.infer<typeof ErrorLine>;
 
 const Count = z.number().nonnegative().optional();
 
-export const StreamStats = z.looseObject({
+export const StreamStats = z.object({
   total_tokens: Count,
   input_tokens: Count,
   output_tokens: Count,
@@ -68,7 +69,7 @@ export const StreamStats = z.looseObject({
 });
 export type StreamStats = z.infer<typeof StreamStats>;
 
-export const ResultLine = z.looseObject({
+export const ResultLine = z.object({
   type: z.literal('result'),
   ...Timestamped,
   status: z.string().optional(),
@@ -90,17 +91,17 @@ export type GeminiLine = z.infer<typeof GeminiLine>;
 export const KNOWN_TYPES: readonly string[] = ['init', 'message', 'tool_use', 'tool_result', 'error', 'result'];
 
 /** `stats.models[m].tokens` of the single-document `--output-format json` mode. */
-export const JsonModelTokens = z.looseObject({
+export const JsonModelTokens = z.object({
   tokens: z
-    .looseObject({ input: Count, prompt: Count, candidates: Count, cached: Count, total: Count })
+    .object({ input: Count, prompt: Count, candidates: Count, cached: Count, total: Count })
     .optional(),
 });
 
 /** `--output-format json`: one pretty-printed object, no `type` (errors go to stderr instead). */
-export const JsonDocument = z.looseObject({
+export const JsonDocument = z.object({
   session_id: z.string().optional(),
   response: z.string().optional(),
-  stats: z.looseObject({ models: z.record(z.string(), JsonModelTokens).optional() }).optional(),
-  error: z.looseObject({ type: z.string().optional(), message: z.string().optional(), code: z.number().optional() }).optional(),
+  stats: z.object({ models: z.record(z.string(), JsonModelTokens).optional() }).optional(),
+  error: z.object({ type: z.string().optional(), message: z.string().optional(), code: z.number().optional() }).optional(),
 });
 export type JsonDocument = z.infer<typeof JsonDocument>;
