@@ -87,13 +87,33 @@ export function frameOf(batch: readonly Encoded[]): Buffer {
   const last = batch.at(-1);
   if (first === undefined || last === undefined) return Buffer.from('[]');
   if (lastFrame?.first === first && lastFrame.last === last && lastFrame.length === batch.length) return lastFrame.utf8;
-  const utf8 = Buffer.from(batch.length === 1 ? `[${first.json}]` : `[${batch.map((m) => m.json).join(',')}]`, 'utf8');
+  const utf8 = arrayBytes(batch);
   lastFrame = { first, last, length: batch.length, utf8 };
   // Dropped once the turn's clients have had it.
   setImmediate(() => {
     if (lastFrame?.utf8 === utf8) lastFrame = undefined;
   });
   return utf8;
+}
+
+/**
+ * `[json,json,…]` as UTF-8, each envelope's text encoded straight into the frame. Joining them
+ * into one string first cost 2–4× more, and ~30× once any envelope held a character outside
+ * Latin-1 (an ellipsis, an arrow): the joined string is then two bytes per character, and
+ * encoding that whole at once ran at ~30 MB/s (7% of the pipeline's main thread).
+ */
+function arrayBytes(batch: readonly Encoded[]): Buffer {
+  let size = 1 + batch.length;
+  for (const m of batch) size += Buffer.byteLength(m.json, 'utf8');
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  out[at++] = 0x5b;
+  batch.forEach((m, i) => {
+    if (i > 0) out[at++] = 0x2c;
+    at += out.write(m.json, at, 'utf8');
+  });
+  out[at] = 0x5d;
+  return out;
 }
 
 /** A connected client, whatever the protocol. */

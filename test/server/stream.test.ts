@@ -10,7 +10,7 @@ import type { LogEntry } from '../../src/persistence/types.js';
 import type { SessionBus } from '../../src/runtime/recorder.js';
 import { startServer, type RunningServer } from '../../src/server/listen.js';
 import { SessionRegistry, type LiveSession } from '../../src/server/registry.js';
-import { Cursor, encode, frameOf, type Encoded, type Transport } from '../../src/server/stream.js';
+import { Cursor, encode, envelopeOf, frameOf, type Encoded, type Transport } from '../../src/server/stream.js';
 import { entry, session } from '../persistence/store-contract.js';
 import { tempDir } from '../helpers/fake-agents.js';
 import { liveSession, slowRules, until, type Live } from './server-helpers.js';
@@ -205,6 +205,14 @@ describe('batch frames', () => {
     const shorter = frameOf(entries.slice(1).map(encode));
     expect(shorter).not.toBe(a);
     expect((JSON.parse(shorter.toString('utf8')) as Env[]).map((e) => e.seq)).toEqual([2, 3]);
+  });
+
+  it('carry any text exactly: accents, an ellipsis, emoji, a lone surrogate, the empty string', () => {
+    const texts = ['plain', 'héllo wörld', 'cut… → next', '😀 done 👍🏽', 'bad \ud800 half', '', '"\\\n'];
+    const entries = texts.map((text, i) => ({ ...logged(i + 1), payload: { kind: 'agent.message', text } }));
+    const frame = frameOf(entries.map(encode));
+    expect(frame.equals(Buffer.from(JSON.stringify(entries.map(envelopeOf)), 'utf8'))).toBe(true);
+    expect((JSON.parse(frame.toString('utf8')) as Env[]).map((e) => e.payload.text)).toEqual(texts);
   });
 });
 
