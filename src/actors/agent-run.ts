@@ -162,7 +162,7 @@ export class AgentRun {
   }
 
   /** Translates a chunk's lines and hands their events on together, then copies the raw lines. */
-  private take({ units, raw: rawText }: SplitChunk, events: WriteStream, raw: WriteStream, callback: (error?: Error | null) => void): void {
+  private take({ units, raw: rawParts }: SplitChunk, events: WriteStream, raw: WriteStream, callback: (error?: Error | null) => void): void {
     if (units.length === 0) return callback();
     // One arrival time for the chunk: its lines were read in the same instant.
     const now = this.now();
@@ -178,8 +178,9 @@ export class AgentRun {
     // The raw copy only shows lines whose events are committed (when there is a log): after a
     // crash, every line in it is provably in the event log.
     const gate = this.handlers.afterCommit;
-    if (gate) gate(() => raw.write(rawText));
-    else ok = raw.write(rawText) && ok;
+    const copy = (): boolean => rawParts.reduce((fits, part) => raw.write(part) && fits, true);
+    if (gate) gate(copy);
+    else ok = copy() && ok;
     // Backpressure: stop reading the agent while the log files catch up.
     if (ok) callback();
     else Promise.all([raw.writableNeedDrain ? once(raw, 'drain') : null, events.writableNeedDrain ? once(events, 'drain') : null]).then(() => callback(), callback);

@@ -8,11 +8,11 @@ export interface SplitChunk {
   units: LineUnit[];
   /**
    * The completed lines as they were read, each with its newline (CRs kept: it is the raw
-   * copy); an overlong line as its kept prefix and a note of its size. Mostly a view of the
-   * chunk itself: copying it line by line into a string and back was a twentieth of the
-   * pipeline's time.
+   * copy); an overlong line as its kept prefix and a note of its size. In pieces, mostly views
+   * of the chunk itself, written one after the other: copying the lines into a string and back
+   * was a twentieth of the pipeline's time, and joining the pieces into one buffer another 2%.
    */
-  raw: Buffer;
+  raw: Buffer[];
 }
 
 /**
@@ -54,14 +54,14 @@ export class LineSplitter {
     }
     if (start > whole) raw.push(chunk.subarray(whole, start));
     if (start < chunk.length) this.take(chunk, start, chunk.length);
-    return { units, raw: raw.length === 1 && raw[0] ? raw[0] : Buffer.concat(raw) };
+    return { units, raw };
   }
 
   /** What is left when the stream ends without a final newline. */
   end(): SplitChunk {
-    if (this.seen === 0) return { units: [], raw: Buffer.alloc(0) };
+    if (this.seen === 0) return { units: [], raw: [] };
     const { unit, raw } = this.finish();
-    return { units: [unit], raw };
+    return { units: [unit], raw: [raw] };
   }
 
   private take(chunk: Buffer, from: number, to: number): void {

@@ -103,17 +103,19 @@ export function frameOf(batch: readonly Encoded[]): Buffer {
  * encoding that whole at once ran at ~30 MB/s (7% of the pipeline's main thread).
  */
 function arrayBytes(batch: readonly Encoded[]): Buffer {
-  let size = 1 + batch.length;
-  for (const m of batch) size += Buffer.byteLength(m.json, 'utf8');
-  const out = Buffer.allocUnsafe(size);
+  // Room for the worst case (3 bytes per UTF-16 unit) instead of measuring each text first:
+  // measuring cost as much again as the encoding. The frame is a view of what was written.
+  let room = 1 + batch.length;
+  for (const m of batch) room += 3 * m.json.length;
+  const out = Buffer.allocUnsafe(room);
   let at = 0;
   out[at++] = 0x5b;
   batch.forEach((m, i) => {
     if (i > 0) out[at++] = 0x2c;
     at += out.write(m.json, at, 'utf8');
   });
-  out[at] = 0x5d;
-  return out;
+  out[at++] = 0x5d;
+  return out.subarray(0, at);
 }
 
 /** A connected client, whatever the protocol. */
