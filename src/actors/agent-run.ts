@@ -7,7 +7,7 @@ import { execa, type ResultPromise } from 'execa';
 import type { AgentAdapter, ExitInfo, LaunchSpec } from '../agents/types.js';
 import { draft, truncate } from '../agents/common/events.js';
 import type { AgentEventDraft, AgentEventInput } from '../protocol/index.js';
-import { jsonOf, str } from '../protocol/json.js';
+import { jsonOf, lastStr, str } from '../protocol/json.js';
 import { LineSplitter, type SplitChunk } from './line-splitter.js';
 import { forgetGroup, registerGroup, terminateGroup } from './process-registry.js';
 import { BoundedText } from './bounded-text.js';
@@ -69,6 +69,9 @@ export class AgentRun {
   private ioError: Error | undefined;
   private readonly stderr: BoundedText;
   private readonly errorEvents: AgentEventDraft[] = [];
+  /** A chunk's events share their arrival time, and runs of them their type. */
+  private readonly typeJson = lastStr();
+  private readonly timestampJson = lastStr();
   private state: unknown;
 
   constructor(
@@ -206,16 +209,11 @@ export class AgentRun {
       // Classifiers need the recent failures, not a flood's worth of them.
       if (this.errorEvents.length > ERROR_EVENTS_KEPT) this.errorEvents.shift();
     }
-    return {
-      type: d.type,
-      agent,
-      timestamp: d.timestamp ?? now,
-      payload: d.payload,
-      ...(d.usage ? { usage: d.usage } : {}),
-      sessionId,
-      workerId,
-      attempt,
-    };
+    const timestamp = d.timestamp ?? now;
+    // Two literals, not a conditional spread: the spread made a throw-away object per event.
+    return d.usage
+      ? { type: d.type, agent, timestamp, payload: d.payload, usage: d.usage, sessionId, workerId, attempt }
+      : { type: d.type, agent, timestamp, payload: d.payload, sessionId, workerId, attempt };
   }
 
   /** Copies the events to `<agent>.jsonl` and hands them on; false when the copy must drain first. */
@@ -225,13 +223,9 @@ export class AgentRun {
     const { agent, sessionId, workerId, attempt } = this.options;
     const tail = `,"sessionId":${str(sessionId)},"workerId":${str(workerId)},"attempt":${attempt}}\n`;
     const agentJson = str(agent);
-    // A chunk's events share their arrival time: its JSON is made once.
-    let timestamp = '';
-    let timestampJson = '';
     let text = '';
     for (const e of batch) {
-      if (e.timestamp !== timestamp) timestampJson = str((timestamp = e.timestamp));
-      text += `{"type":${str(e.type)},"agent":${agentJson},"timestamp":${timestampJson},"payload":${jsonOf(e.payload)}${e.usage ? `,"usage":${JSON.stringify(e.usage)}` : ''}${tail}`;
+      text += `{"type":${this.typeJson(e.type)},"agent":${agentJson},"timestamp":${this.timestampJson(e.timestamp)},"payload":${jsonOf(e.payload)}${e.usage ? `,"usage":${JSON.stringify(e.usage)}` : ''}${tail}`;
     }
     const ok = events.write(text);
     this.handlers.onEvents(batch);

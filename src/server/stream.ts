@@ -1,5 +1,5 @@
 import type { LogEntry, Store } from '../persistence/types.js';
-import { jsonOf, memo, str } from '../protocol/json.js';
+import { jsonOf, lastStr, memo } from '../protocol/json.js';
 import type { SessionRegistry } from './registry.js';
 
 /** What every live client (WebSocket or SSE) receives, one per committed log entry. */
@@ -27,9 +27,11 @@ export const envelopeOf = (e: LogEntry): Envelope => ({
   ...(e.usage ? { usage: e.usage } : {}),
 });
 
+const [sessionJson, typeJson, agentJson, workerJson, timestampJson] = [lastStr(), lastStr(), lastStr(), lastStr(), lastStr()];
+
 /** The text JSON.stringify(envelopeOf(e)) makes, reusing the payload's JSON (made once per entry). */
 export const envelopeJson = (e: LogEntry): string =>
-  `{"seq":${e.seq},"sessionId":${str(e.sessionId)},"type":${str(e.type)},"payload":${jsonOf(e.payload)},"agent":${str(e.agent)},"workerId":${str(e.workerId)},"attempt":${e.attempt},"timestamp":${str(e.timestamp)}${e.usage ? `,"usage":${JSON.stringify(e.usage)}` : ''}}`;
+  `{"seq":${e.seq},"sessionId":${sessionJson(e.sessionId)},"type":${typeJson(e.type)},"payload":${jsonOf(e.payload)},"agent":${agentJson(e.agent)},"workerId":${workerJson(e.workerId)},"attempt":${e.attempt},"timestamp":${timestampJson(e.timestamp)}${e.usage ? `,"usage":${JSON.stringify(e.usage)}` : ''}}`;
 
 /** An envelope ready to send: its JSON, and the same as UTF-8 bytes once a WebSocket needed them. */
 export interface Encoded {

@@ -209,7 +209,15 @@ describe('batch frames', () => {
 
   it('carry any text exactly: accents, an ellipsis, emoji, a lone surrogate, the empty string', () => {
     const texts = ['plain', 'héllo wörld', 'cut… → next', '😀 done 👍🏽', 'bad \ud800 half', '', '"\\\n'];
-    const entries = texts.map((text, i) => ({ ...logged(i + 1), payload: { kind: 'agent.message', text } }));
+    // Fields that repeat and change from one entry to the next (their literals are remembered).
+    const entries = texts.map((text, i) => ({
+      ...logged(i + 1),
+      type: i % 3 === 0 ? 'status' : 'progress',
+      agent: i < 3 ? 'claude' : 'codex',
+      sessionId: i === 4 ? 'other "session"' : 's',
+      timestamp: `2026-11-24T00:00:0${i % 2}.000Z`,
+      payload: { kind: 'agent.message', text },
+    }));
     const frame = frameOf(entries.map(encode));
     expect(frame.equals(Buffer.from(JSON.stringify(entries.map(envelopeOf)), 'utf8'))).toBe(true);
     expect((JSON.parse(frame.toString('utf8')) as Env[]).map((e) => e.payload.text)).toEqual(texts);
