@@ -8,6 +8,7 @@ import split2 from 'split2';
 import { connectClients } from '../lib/clients.js';
 import { benchDirs } from '../lib/fixture.js';
 import { startLive } from '../lib/live-session.js';
+import { memoryProbe } from '../lib/memory-probe.js';
 import { writeMix } from '../lib/mix.js';
 import { FAKE_CLAUDE } from '../lib/paths.js';
 import { fig, type Figure, type Scenario } from '../lib/scenario.js';
@@ -55,10 +56,12 @@ export const pipelineScenario: Scenario = async ({ quick }) => {
   let run: PipelineRun | undefined;
   let notes: string[] = [];
   try {
+    const probe = await memoryProbe();
     const cpuBefore = process.cpuUsage();
     writeFileSync(go, '');
     const { clients: results, cpuMs: clientsCpuMs } = await clients.done;
     const cpu = process.cpuUsage(cpuBefore);
+    await probe.stop();
     const end = Math.max(...results.map((r) => r.markerAt));
     const seconds = (end - firstWrite(mark)) / 1000;
     const markerSeq = results[0]?.markerSeq ?? 0;
