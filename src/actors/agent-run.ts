@@ -72,6 +72,8 @@ export class AgentRun {
   /** A chunk's events share their arrival time, and runs of them their type. */
   private readonly typeJson = lastStr();
   private readonly timestampJson = lastStr();
+  /** The run's own fields of every `<agent>.jsonl` line, as JSON text. */
+  private readonly copyJson: { agentJson: string; tail: string };
   private state: unknown;
 
   constructor(
@@ -80,6 +82,8 @@ export class AgentRun {
   ) {
     this.stderr = new BoundedText(options.stderrTailBytes);
     this.state = options.adapter.initialState();
+    const { agent, sessionId, workerId, attempt } = options;
+    this.copyJson = { agentJson: str(agent), tail: `,"sessionId":${str(sessionId)},"workerId":${str(workerId)},"attempt":${attempt}}\n` };
   }
 
   get pid(): number | undefined {
@@ -181,7 +185,11 @@ export class AgentRun {
     // The raw copy only shows lines whose events are committed (when there is a log): after a
     // crash, every line in it is provably in the event log.
     const gate = this.handlers.afterCommit;
-    const copy = (): boolean => rawParts.reduce((fits, part) => raw.write(part) && fits, true);
+    const copy = (): boolean => {
+      let fits = true;
+      for (const part of rawParts) fits = raw.write(part) && fits;
+      return fits;
+    };
     if (gate) gate(copy);
     else ok = copy() && ok;
     // Backpressure: stop reading the agent while the log files catch up.
@@ -220,9 +228,7 @@ export class AgentRun {
   private deliver(batch: AgentEventInput[], events: WriteStream): boolean {
     if (batch.length === 0) return true;
     // The same text JSON.stringify(event) makes, with the payload's JSON made once for all uses.
-    const { agent, sessionId, workerId, attempt } = this.options;
-    const tail = `,"sessionId":${str(sessionId)},"workerId":${str(workerId)},"attempt":${attempt}}\n`;
-    const agentJson = str(agent);
+    const { agentJson, tail } = this.copyJson;
     let text = '';
     for (const e of batch) {
       text += `{"type":${this.typeJson(e.type)},"agent":${agentJson},"timestamp":${this.timestampJson(e.timestamp)},"payload":${jsonOf(e.payload)}${e.usage ? `,"usage":${JSON.stringify(e.usage)}` : ''}${tail}`;

@@ -47,7 +47,7 @@ export class LineSplitter {
         this.take(chunk, start, nl);
         const done = this.finish();
         units.push(done.unit);
-        raw.push(done.raw);
+        raw.push(...done.raw);
         whole = nl + 1;
       }
       start = nl + 1;
@@ -61,7 +61,7 @@ export class LineSplitter {
   end(): SplitChunk {
     if (this.seen === 0) return { units: [], raw: [] };
     const { unit, raw } = this.finish();
-    return { units: [unit], raw: [raw] };
+    return { units: [unit], raw };
   }
 
   private take(chunk: Buffer, from: number, to: number): void {
@@ -74,13 +74,13 @@ export class LineSplitter {
     this.seen += to - from;
   }
 
-  private finish(): { unit: LineUnit; raw: Buffer } {
+  private finish(): { unit: LineUnit; raw: Buffer[] } {
     const bytes = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts);
     const text = bytes.toString('utf8');
     const overflow = this.seen > this.maxBytes;
     const done = overflow
-      ? { unit: { kind: 'overflow' as const, prefix: text, bytes: this.seen }, raw: Buffer.from(`${text} [… ${this.seen} bytes]\n`, 'utf8') }
-      : { unit: lineUnit(text), raw: Buffer.concat([bytes, NEWLINE_BYTE]) };
+      ? { unit: { kind: 'overflow' as const, prefix: text, bytes: this.seen }, raw: [Buffer.from(`${text} [… ${this.seen} bytes]\n`, 'utf8')] }
+      : { unit: lineUnit(text), raw: [bytes, NEWLINE_BYTE] };
     this.parts = [];
     this.kept = 0;
     this.seen = 0;

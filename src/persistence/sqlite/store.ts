@@ -69,7 +69,9 @@ export function committed(e: LogEntryInput, seq: number): LogEntry {
   return entry;
 }
 
-const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/** The events columns an INSERT names (see `insert`), one parameter each. */
+const COLUMNS = 10;
+const ROW = `(${Array(COLUMNS).fill('?').join(', ')})`;
 /**
  * Rows per INSERT statement when a batch is long: one statement step per row was a sixth of each
  * append (a chatty agent's turn commits dozens of entries).
@@ -123,10 +125,10 @@ export class SqliteStore implements Store {
   private appendBatch(batch: readonly LogEntryInput[]): LogEntry[] {
     const next = new Map<string, number>();
     const out: LogEntry[] = [];
-    /** The parameters of rows not inserted yet (fewer than ROWS_PER_INSERT rows, ten each). */
+    /** The parameters of rows not inserted yet (fewer than ROWS_PER_INSERT rows). */
     let rows: unknown[] = [];
     const insertRows = (): void => {
-      for (let at = 0; at < rows.length; at += 10) this.insertEvent.run(rows.slice(at, at + 10));
+      for (let at = 0; at < rows.length; at += COLUMNS) this.insertEvent.run(rows.slice(at, at + COLUMNS));
       rows = [];
     };
     for (const e of batch) {
@@ -149,7 +151,7 @@ export class SqliteStore implements Store {
       seq += 1;
       next.set(e.sessionId, seq);
       rows.push(e.sessionId, seq, e.timestamp, e.type, e.agent, e.workerId, e.attempt, jsonOf(e.payload), e.usage ? JSON.stringify(e.usage) : null, e.key ?? null);
-      if (rows.length === ROWS_PER_INSERT * 10) {
+      if (rows.length === ROWS_PER_INSERT * COLUMNS) {
         this.insertEvents.run(rows);
         rows = [];
       }
