@@ -16,6 +16,7 @@ import { resumeSession, startSession, type ResumeError, type SessionHandle, type
 import { defaultWorkspace, newSessionId } from '../runtime/workspace.js';
 import { tuiTerminal, type Terminal } from '../tui/terminal.js';
 import { openRemote } from './remote.js';
+import { stopSignals, type StopSignals } from './stop-signals.js';
 import type { Dashboard, startDashboard as StartDashboard } from './dashboard.js';
 
 /**
@@ -113,15 +114,18 @@ export async function runTask(task: string, options: RunOptions, io: RunIo): Pro
     store.close();
     return remote.kind === 'usage' ? EXIT.usage : EXIT.failed;
   }
+  const signals = stopSignals();
   try {
     const handle = await startSession(
       { sessionId: newSessionId(), task, target, workspace, config: loaded.config, configSource: loaded.source, tier },
       { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: noticeTo(options, io), inspect: options.inspect, ...leaseTtl(io.env), ...(remote ? { remote } : {}) },
     );
+    stopWith(signals, handle);
     const out = options.json ? io.stderr : io.stdout;
     const dashboard = options.dashboard && !('kind' in handle) ? await startDashboard(store, handle, options, out) : undefined;
-    return await drive(handle, store, options, io, dashboard);
+    return await drive(handle, store, options, io, signals, dashboard);
   } finally {
+    signals.dispose();
     await remote?.queue.close();
   }
 }
@@ -139,12 +143,15 @@ export async function runResume(
     store.close();
     return remote.kind === 'usage' ? EXIT.usage : EXIT.failed;
   }
+  const signals = stopSignals();
   try {
     const handle = await resumeSession(sessionId, { store, logLevel: logLevel(options, io.env), cliEntry: cliEntry(), onNotice: noticeTo(options, io), inspect: options.inspect, ...leaseTtl(io.env), ...(remote ? { remote } : {}) });
+    stopWith(signals, handle);
     const out = options.json ? io.stderr : io.stdout;
     const dashboard = options.dashboard !== false && !('kind' in handle) ? await startDashboard(store, handle, options, out) : undefined;
-    return await drive(handle, store, options, io, dashboard);
+    return await drive(handle, store, options, io, signals, dashboard);
   } finally {
+    signals.dispose();
     await remote?.queue.close();
   }
 }
@@ -159,7 +166,19 @@ function noticeTo(options: Pick<RunOptions, 'json' | 'tui'>, io: RunIo): (line: 
   return (line) => out.write(`${line}\n`);
 }
 
-async function drive(handle: SessionHandle | ResumeError, store: Store, options: Pick<RunOptions, 'json' | 'tui' | 'detach'>, io: RunIo, dashboard?: Dashboard): Promise<number> {
+/** A Ctrl-C from the moment the session exists (its first agent may be running already) stops it. */
+const stopWith = (signals: StopSignals, handle: SessionHandle | ResumeError): void => {
+  if (!('kind' in handle)) signals.bind(() => handle.send({ type: 'user.stop' }));
+};
+
+async function drive(
+  handle: SessionHandle | ResumeError,
+  store: Store,
+  options: Pick<RunOptions, 'json' | 'tui' | 'detach'>,
+  io: RunIo,
+  signals: StopSignals,
+  dashboard?: Dashboard,
+): Promise<number> {
   if ('kind' in handle) {
     io.stderr.write(`orchestrate: ${handle.message}\n`);
     store.close();
@@ -179,12 +198,10 @@ async function drive(handle: SessionHandle | ResumeError, store: Store, options:
         // With a dashboard the process stays up when the UI quits: the session is steered there.
         keepAlive: dashboard !== undefined || options.detach === true,
       }) : undefined;
-  const onSigint = (): void => {
+  signals.bind(() => {
     handle.send({ type: 'user.stop' });
     tui?.close();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  });
   const interactive = io.stdin.isTTY === true && io.env.CI !== 'true' && !tui;
   // A command that needs confirmation waits for an answer in the terminal UI or the dashboard;
   // with neither, nobody could give one, and the agent is told so at once.
@@ -209,8 +226,8 @@ async function drive(handle: SessionHandle | ResumeError, store: Store, options:
       return code;
     }
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    // A Ctrl-C while closing ends the process, as before the session existed.
+    signals.dispose();
     await dashboard?.close();
     handle.close();
     store.close();

@@ -72,6 +72,23 @@ describe('orchestrate resume and sessions', () => {
     expect(readLog(db(f)).rows.filter((r) => r.type === 'session.state').at(-1)?.payload).toContain('"stopped"');
   });
 
+  it('Ctrl-C the moment the first agent starts (the dashboard still loading) still stops the session and its agent', async () => {
+    const f = hangingFixture();
+    const run = startOrchestrator(['Add a greeting', '--target', f.target, '--workspace', f.workspace, '--port', '0', '--host', '127.0.0.1', '--json'], f.env);
+    const launched = (): boolean => existsSync(f.argvFile) && readLaunches(f.argvFile).length > 0;
+    expect(await waitUntil(launched, 30_000)).toBe(true);
+    run.child.kill('SIGINT');
+    const done = await run.done;
+    // Before, Node's default action ended the orchestrator here and left the agent running.
+    expect(done.signal, done.stderr).toBeNull();
+    expect(done.code, done.stderr).toBe(130);
+    expect(JSON.parse(done.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ state: 'stopped' });
+    // The pids as the orchestrator saw them (a sandboxed fake sees its own pid namespace).
+    const pids = readLog(db(f)).rows.filter((r) => r.type === 'process.spawned').map((r) => (JSON.parse(r.payload) as { pid: number }).pid);
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) expect(await waitUntil(() => !isAlive(pid), 10_000)).toBe(true);
+  });
+
   it('a session killed before its first snapshot starts over from its task on resume, and its agents from before are stopped', async () => {
     const f = sessionFixture(happyRules());
     const run = startOrchestrator(args(f), f.env);
