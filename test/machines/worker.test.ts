@@ -189,6 +189,22 @@ describe('worker: what reaches the parent', () => {
     expect(h.seen().map((e) => e.type)).toEqual(notices.map(() => 'worker.event'));
   });
 
+  it('a batch with events for the session forwards just those, in order, and re-arms the silence timer too', () => {
+    const batch = [
+      agentEvent(1, 'status', { text: 'quiet' }),
+      agentEvent(1, 'milestone', { text: 'first' }),
+      agentEvent(1, 'progress', { text: 'quiet', progress: 40 }),
+      agentEvent(1, 'progress', { text: 'tokens' }, { usage: usage(3, 4) }),
+    ];
+    const h = startWorker({ scripts: { 1: () => [spawned(1)] } });
+    h.clock.increment(10 * MINUTE);
+    h.agents.run(1).send({ type: 'agent.events', workerId: WORKER, attempt: 1, events: batch });
+    expect(h.notices('worker.event').map((n) => n.event)).toEqual([batch[1], batch[3]]);
+    expect(h.snapshot().context).toMatchObject({ progress: 40, usage: usage(3, 4) });
+    h.clock.increment(10 * MINUTE);
+    expect(h.notices('worker.silent')).toEqual([]);
+  });
+
   it('forwards events while launching too (before agent.spawned)', () => {
     const h = startWorker({ scripts: { 1: () => [ev(1, 'milestone', { text: 'early' })] } });
     expect(h.snapshot().value).toBe('launching');
