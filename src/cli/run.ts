@@ -166,9 +166,13 @@ function noticeTo(options: Pick<RunOptions, 'json' | 'tui'>, io: RunIo): (line: 
   return (line) => out.write(`${line}\n`);
 }
 
-/** A Ctrl-C from the moment the session exists (its first agent may be running already) stops it. */
-const stopWith = (signals: StopSignals, handle: SessionHandle | ResumeError): void => {
-  if (!('kind' in handle)) signals.bind(() => handle.send({ type: 'user.stop' }));
+/** A Ctrl-C from the moment the session exists (its first agent may be running already) stops it, then runs `also`. */
+const stopWith = (signals: StopSignals, handle: SessionHandle | ResumeError, also?: () => void): void => {
+  if ('kind' in handle) return;
+  signals.bind(() => {
+    handle.send({ type: 'user.stop' });
+    also?.();
+  });
 };
 
 async function drive(
@@ -198,10 +202,7 @@ async function drive(
         // With a dashboard the process stays up when the UI quits: the session is steered there.
         keepAlive: dashboard !== undefined || options.detach === true,
       }) : undefined;
-  signals.bind(() => {
-    handle.send({ type: 'user.stop' });
-    tui?.close();
-  });
+  stopWith(signals, handle, () => tui?.close());
   const interactive = io.stdin.isTTY === true && io.env.CI !== 'true' && !tui;
   // A command that needs confirmation waits for an answer in the terminal UI or the dashboard;
   // with neither, nobody could give one, and the agent is told so at once.

@@ -15,15 +15,28 @@ function hangingFixture(): Fixture {
   return sessionFixture([{ match: { kind: 'implement' }, respond: { actions: [{ shell: 'echo started > started.txt' }], behavior: 'hang' } }, ...happyRules()]);
 }
 
+/** The agent pids a session recorded (as the orchestrator saw them: a sandboxed fake sees its own pid namespace). */
+const spawnedPids = (rows: readonly { type: string; payload: string }[]): number[] =>
+  rows.filter((r) => r.type === 'process.spawned').map((r) => (JSON.parse(r.payload) as { pid: number }).pid);
+
 /** The fakes a killed orchestrator left running (in their own process groups). */
 function killRecordedAgents(f: Fixture): void {
-  for (const r of readLog(db(f)).rows.filter((row) => row.type === 'process.spawned')) {
+  for (const pid of spawnedPids(readLog(db(f)).rows)) {
     try {
-      process.kill(-Number((JSON.parse(r.payload) as { pid: number }).pid), 'SIGKILL');
+      process.kill(-pid, 'SIGKILL');
     } catch {
       // already gone
     }
   }
+}
+
+/** Ended by a stop: exit 130, state `stopped`, and every agent the session started gone. */
+async function expectStopped(f: Fixture, done: { code: number | null; stdout: string; stderr: string }): Promise<void> {
+  expect(done.code, done.stderr).toBe(130);
+  expect(JSON.parse(done.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ state: 'stopped' });
+  const pids = spawnedPids(readLog(db(f)).rows);
+  expect(pids.length).toBeGreaterThan(0);
+  for (const pid of pids) expect(await waitUntil(() => !isAlive(pid), 10_000)).toBe(true);
 }
 
 async function liveSession(f: Fixture) {
@@ -62,13 +75,9 @@ describe('orchestrate resume and sessions', () => {
     const live = await liveSession(f);
     live.child.kill('SIGINT');
     const done = await live.done;
-    expect(done.code, done.stderr).toBe(130);
-    expect(JSON.parse(done.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ state: 'stopped' });
+    await expectStopped(f, done);
     // The agents' exits come after the session closed its log: not a failed write.
     expect(done.stderr).not.toMatch(/could not be written/);
-    const pids = readLog(db(f)).rows.filter((r) => r.type === 'process.spawned').map((r) => (JSON.parse(r.payload) as { pid: number }).pid);
-    expect(pids.length).toBeGreaterThan(0);
-    for (const pid of pids) expect(await waitUntil(() => !isAlive(pid), 10_000)).toBe(true);
     expect(readLog(db(f)).rows.filter((r) => r.type === 'session.state').at(-1)?.payload).toContain('"stopped"');
   });
 
@@ -81,12 +90,7 @@ describe('orchestrate resume and sessions', () => {
     const done = await run.done;
     // Before, Node's default action ended the orchestrator here and left the agent running.
     expect(done.signal, done.stderr).toBeNull();
-    expect(done.code, done.stderr).toBe(130);
-    expect(JSON.parse(done.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ state: 'stopped' });
-    // The pids as the orchestrator saw them (a sandboxed fake sees its own pid namespace).
-    const pids = readLog(db(f)).rows.filter((r) => r.type === 'process.spawned').map((r) => (JSON.parse(r.payload) as { pid: number }).pid);
-    expect(pids.length).toBeGreaterThan(0);
-    for (const pid of pids) expect(await waitUntil(() => !isAlive(pid), 10_000)).toBe(true);
+    await expectStopped(f, done);
   });
 
   it('a session killed before its first snapshot starts over from its task on resume, and its agents from before are stopped', async () => {
@@ -120,7 +124,7 @@ describe('orchestrate resume and sessions', () => {
         return false;
       }
     };
-    const before = rows.filter((r) => r.type === 'process.spawned').map((r) => (JSON.parse(r.payload) as { pid: number }).pid);
+    const before = spawnedPids(rows);
     expect(before.length).toBeGreaterThan(0);
     expect(before.filter(alive)).toEqual([]);
   });
