@@ -69,23 +69,42 @@ function stepFilter(ui: UiState, ctx: KeyContext, field: 'agent' | 'type'): UiSt
   return { ...normal(ui, describeFilter(filter) ? `filter: ${describeFilter(filter)}` : 'filter cleared'), filter, scroll: 0 };
 }
 
-/** Text entry for the filter and the clarification answer. */
+/** An escape sequence (an arrow key, a focus report) inside a chunk of typed text. */
+// eslint-disable-next-line no-control-regex -- finding the escape character is the point
+const ESCAPE_SEQUENCE = /\u001B(?:\[[0-9;?]*[ -/]*[@-~]|O.|.)?/g;
+const NEWLINE_AT_END = /[\r\n]+$/;
+
+/**
+ * Text entry for the filter and the clarification answer. Ink hands over a whole stdin chunk as
+ * one input, so keys typed faster than the UI reads them (a loaded machine, a slow link) or a
+ * paste arrive together: each character of a chunk is applied in turn, a backspace inside it
+ * deletes, and line breaks inside it become spaces (a pasted paragraph stays one answer).
+ */
 function edit(text: string, input: string, key: KeyFlags): string {
   if (key.backspace || key.delete) return text.slice(0, -1);
   if (key.ctrl || !input) return text;
-  return text + input.replace(/[\r\n]/g, '');
+  let out = text;
+  for (const ch of input.replace(ESCAPE_SEQUENCE, '').replace(/\r\n?/g, '\n')) {
+    if (ch === '\u007F' || ch === '\b') out = out.slice(0, -1);
+    else if (ch === '\n') out += ' ';
+    else if (ch >= ' ') out += ch;
+  }
+  return out;
 }
 
 function typing(ui: UiState, mode: Extract<Mode, { kind: 'filter' | 'answer' }>, input: string, key: KeyFlags): KeyOutcome {
   if (key.escape) return { ui: normal(ui) };
-  if (!key.return) return { ui: { ...ui, mode: { ...mode, text: edit(mode.text, input, key) } } };
+  // "name\r" in one chunk is the text and then Enter: the Enter must not be lost with the chunk.
+  const enterInChunk = !key.return && !key.ctrl && input.length > 1 && NEWLINE_AT_END.test(input);
+  const text = edit(mode.text, enterInChunk ? input.replace(NEWLINE_AT_END, '') : input, key);
+  if (!key.return && !enterInChunk) return { ui: { ...ui, mode: { ...mode, text } } };
   if (mode.kind === 'filter') {
-    const filter = parseFilter(mode.text);
+    const filter = parseFilter(text);
     return { ui: { ...normal(ui, describeFilter(filter) ? `filter: ${describeFilter(filter)}` : 'filter cleared'), filter, scroll: 0 } };
   }
-  const text = mode.text.trim();
-  if (!text) return { ui: normal(ui, 'empty answer: nothing sent') };
-  return { ui: normal(ui, 'clarification sent'), command: { type: 'user.clarify', text } };
+  const answer = text.trim();
+  if (!answer) return { ui: normal(ui, 'empty answer: nothing sent') };
+  return { ui: normal(ui, 'clarification sent'), command: { type: 'user.clarify', text: answer } };
 }
 
 function control(ui: UiState, ctx: KeyContext, input: string): KeyOutcome | undefined {

@@ -62,6 +62,25 @@ describe('key map', () => {
     expect(type(['c'], live(escalated(false))).ui.mode.kind).toBe('normal');
   });
 
+  // Ink passes a whole stdin chunk as one input: keys typed faster than the UI reads them arrive
+  // together (this lost the Enter of a tmux test on a loaded CI runner).
+  it('keeps the Enter, backspaces and text of keys that arrive in one chunk', () => {
+    const ctx = live({ phase: 'awaitingClarification', prompt: { kind: 'clarification', question: 'which db?' } });
+    expect(type(['c', 'use the greet name\r'], ctx).commands).toEqual([{ type: 'user.clarify', text: 'use the greet name' }]);
+    expect(type(['c', 'pgx\u007F\r\n'], ctx).commands).toEqual([{ type: 'user.clarify', text: 'pg' }]);
+    // A pasted paragraph is one answer: line breaks inside it are spaces, and only an Enter sends it.
+    const pasted = type(['c', 'first line\r\nsecond line'], ctx);
+    expect(pasted.commands).toEqual([]);
+    expect(pasted.ui.mode).toEqual({ kind: 'answer', text: 'first line second line' });
+    expect(type(['\r'], ctx, pasted.ui).commands).toEqual([{ type: 'user.clarify', text: 'first line second line' }]);
+    // An arrow key's escape sequence inside the chunk is not text.
+    expect(type(['c', 'a\u001B[Ab\r'], ctx).commands).toEqual([{ type: 'user.clarify', text: 'ab' }]);
+    // The filter too.
+    expect(type(['/', 'a:claude\r'], live()).ui.filter).toEqual({ agent: 'claude', words: [] });
+    // In normal mode a chunk is still not a string of commands: a paste must not approve or stop.
+    expect(type(['approve stop'], live(escalated())).commands).toEqual([]);
+  });
+
   it('types a filter without sending anything, keys inside it are text', () => {
     const r = type(['/', 'a', ':', 'c', 'l', 'a', 'u', 'd', 'e', ' ', 'p', '\r'], live());
     expect(r.commands).toEqual([]);

@@ -101,7 +101,8 @@ describe.skipIf(!hasTmux)('orchestrate in a real terminal (tmux, fake agents)', 
     await t.waitFor((s) => s.includes('QUESTION:') && s.includes('c answer'));
     t.keys('c');
     await t.waitFor((s) => s.includes('your answer:'));
-    t.keys('use the greet name', '\r');
+    // Text and Enter in one write, as keys typed faster than the UI reads them arrive: one chunk.
+    t.keys('use the greet name\r');
     await t.waitFor((s) => s.includes('session completed · q to quit'), 60_000);
     t.keys('q');
     expect(await t.exitCode()).toBe(0);
