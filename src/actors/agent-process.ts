@@ -27,6 +27,8 @@ export interface AgentProcessDeps {
   conversationOf?: (input: AgentProcessInput) => string | undefined;
   /** The agent's process group, for killing it if the orchestrator dies before it does. */
   onSpawned?: (input: AgentProcessInput, pid: number) => void;
+  /** Each run as it starts: settles once its last events (its exit) are handed on. */
+  track?: (run: Promise<unknown>) => void;
 }
 
 export const RESUME_PROMPT =
@@ -89,7 +91,9 @@ export function createAgentProcess(deps: AgentProcessDeps = {}) {
     receive((command) => {
       if (command.type === 'agent.stop') run.stop();
     });
-    run.run().then(
+    const running = run.run();
+    deps.track?.(running);
+    running.then(
       (exit) =>
         afterCommit(() => {
           const failed = exit.exitCode !== 0 && !exit.stoppedByRequest;

@@ -25,6 +25,8 @@ export interface ReviewerRunDeps {
   onSpawned?: (workerId: string, agent: string, attempt: number, pid: number) => void;
   /** Each review as soon as it is known, so a restart does not ask that reviewer again. */
   onReview?: (review: PeerReview) => void;
+  /** Each run as it starts: settles once its last events (its exit) are handed on. */
+  track?: (run: Promise<unknown>) => void;
   now?: () => Date;
 }
 
@@ -99,7 +101,9 @@ export function reviewerRun(deps: ReviewerRunDeps) {
         run.stop();
       }, input.timeoutMs);
       try {
-        return await run.run();
+        const running = run.run();
+        deps.track?.(running);
+        return await running;
       } finally {
         clearTimeout(timer);
         signal.removeEventListener('abort', stop);

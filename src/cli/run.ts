@@ -227,10 +227,12 @@ async function drive(
       return code;
     }
   } finally {
+    // The agents a stop signalled report how they ended before the log closes (the dashboard's
+    // clients see it too); a Ctrl-C meanwhile stops waiting for them.
+    await handle.shutdown({ giveUp: new Promise<void>((resolve) => signals.bind(resolve)) });
     // A Ctrl-C while closing ends the process, as before the session existed.
     signals.dispose();
     await dashboard?.close();
-    handle.close();
     store.close();
   }
 }

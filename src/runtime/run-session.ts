@@ -4,7 +4,7 @@ import { remoteReviewerRun } from '../remote/remote-reviewer-run.js';
 import { SessionConfirmations } from './confirmations.js';
 import { join } from 'node:path';
 import { createActor, waitFor, type ActorRefFrom, type InspectionEvent, type Snapshot } from 'xstate';
-import { createAgentProcess } from '../actors/agent-process.js';
+import { createAgentProcess, DEFAULT_KILL_GRACE_MS } from '../actors/agent-process.js';
 import { resourceMonitor } from '../actors/resource-monitor.js';
 import { awaitGroupExit, prepareReview } from '../actors/review-request.js';
 import { reviewerRun } from '../actors/reviewer-run.js';
@@ -12,17 +12,17 @@ import type { OrchestrateConfig } from '../config/load.js';
 import { recoveryMachine } from '../machines/recovery.js';
 import { reviewMachine } from '../machines/review.js';
 import type { SessionSettings } from '../machines/session-context.js';
-import { sessionMachine, type SessionEvent } from '../machines/session.js';
+import { sessionMachine } from '../machines/session.js';
 import { workerMachine } from '../machines/worker.js';
 import { StoreError } from '../persistence/store-error.js';
 import type { Store } from '../persistence/types.js';
-import type { AgentEventInput, OrchestratorDecision, PeerReview, TaskBreakdown, Usage } from '../protocol/index.js';
+import type { AgentEventInput, PeerReview, TaskBreakdown } from '../protocol/index.js';
 import type { TierChoice } from '../probe/tiers.js';
 import { gitBaseline, gitState } from './git.js';
 import { sessionLogger } from './logger.js';
 import { MACHINE_VERSION } from './machine-version.js';
 import { describeAgentEvent, describeState } from './narrate.js';
-import { SessionRecorder, type SessionBus } from './recorder.js';
+import { SessionRecorder } from './recorder.js';
 import { observeSession, type SessionObserver } from './observe.js';
 import { Inspector, changeEntry } from '../inspect/live.js';
 import { logInspection } from '../inspect/jsonl.js';
@@ -31,6 +31,8 @@ import { holderIsDead, keepLease, LEASE_TTL_MS, leaseOwner } from './lease.js';
 import { killStaleAgents, startTicks } from './stale-agents.js';
 import { launchTemplates } from './templates.js';
 import { prepareSessionDir } from './workspace.js';
+import { LiveRuns } from './live-runs.js';
+import type { ResumeError, SessionHandle, SessionSummary } from './session-handle.js';
 
 export interface SessionEnv {
   store: Store;
@@ -60,37 +62,7 @@ export interface NewSession {
 }
 
 export type SessionActor = ActorRefFrom<typeof sessionMachine>;
-
-export interface SessionSummary {
-  sessionId: string;
-  sessionDir: string;
-  state: string;
-  tier: number;
-  tierReason: string;
-  decisions: OrchestratorDecision[];
-  tokens: Record<string, Usage>;
-  escalation?: { reason: string; suggestions: string[] } | undefined;
-  question?: string | undefined;
-  failure?: string | undefined;
-}
-
-export interface SessionHandle {
-  sessionId: string;
-  sessionDir: string;
-  actor: SessionActor;
-  bus: SessionBus;
-  send(event: SessionEvent): void;
-  /** Commands waiting for the user's confirmation (asked by the guard hook). */
-  confirmations: SessionConfirmations;
-  /** The live inspection records of every actor (the inspector WebSocket subscribes here). */
-  inspector: Inspector;
-  /** Resolves when the session ends or waits for the user (escalated, clarification, paused). */
-  settled(): Promise<SessionSummary>;
-  /** Stops the actor (agents are stopped), commits what is pending and gives up the lease. */
-  close(): void;
-}
-
-export type ResumeError = { kind: 'unknown' | 'finished' | 'leased' | 'incompatible' | 'sandbox'; message: string };
+export type { ResumeError, SessionHandle, SessionSummary } from './session-handle.js';
 
 const WAITING = ['escalated', 'awaitingClarification', 'paused'];
 
@@ -203,6 +175,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   let reportUsage: (e: AgentEventInput) => void = () => undefined;
   // Committed at once, not at the end of the turn: a crash right after a spawn must not leave an
   // agent that no resume knows about.
+  const runs = new LiveRuns();
   const recordSpawn = (workerId: string, agent: string, attempt: number, pid: number): void => {
     recorder.note('process.spawned', { text: `${workerId} (${agent}) attempt ${attempt}: pid ${pid}`, pid, startTicks: startTicks(pid), workerId, agent, attempt });
     recorder.writer.flush();
@@ -233,6 +206,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
             // later in this process (a retry, a tier drop to another agent) starts afresh.
             conversationOf: (input) => (restoring ? store.agentSessionIdOf(input.sessionId, input.workerId, input.attempt, input.agent) : undefined),
             onSpawned: (input, pid) => recordSpawn(input.workerId, input.agent, input.attempt, pid),
+            track: (run) => runs.track(run),
           }),
           recovery: recoveryMachine.provide({ actors: { awaitGroupExit: env.remote ? remoteGroupExit : awaitGroupExit } }),
           // A remote agent's process is on its worker's host, which measures it (the limits travel
@@ -245,7 +219,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
           reviewerRun: env.remote
             ? // Launched by a worker with the reviewer's agent; its events are committed there.
               remoteReviewerRun({ ...env.remote, ...reviews, log, publish: (e) => recorder.bus.emit('entries', [e]), restoring: () => restoring, onEvent: (e) => (narrate(e), reportUsage(e)) })
-            : reviewerRun({ ...reviews, onEvent: (e) => (narrate(e), recorder.agentEvents([e], () => reportUsage(e))), onSpawned: recordSpawn, afterCommit: (then) => recorder.writer.afterCommit(then) }),
+            : reviewerRun({ ...reviews, onEvent: (e) => (narrate(e), recorder.agentEvents([e], () => reportUsage(e))), onSpawned: recordSpawn, afterCommit: (then) => recorder.writer.afterCommit(then), track: (run) => runs.track(run) }),
           prepareReview: prepareReview({
             sessionDir,
             target,
@@ -359,6 +333,24 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     };
   };
   let closed = false;
+  /** Stops the actor, which signals its agents; false when that was done already. */
+  const stop = (): boolean => {
+    if (closed) return false;
+    closed = true;
+    unwatchStore?.();
+    confirmations.stop();
+    // The last live state is what a resume continues from: save it before stopping.
+    observer.saveNow();
+    observer.dispose();
+    actor.stop();
+    return true;
+  };
+  const finish = (): void => {
+    stopRenewing();
+    recorder.writer.close();
+    store.releaseLease(sessionId, owner);
+    void stopInspectLog();
+  };
   return {
     sessionId,
     sessionDir,
@@ -383,18 +375,13 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
       return summary();
     },
     close: () => {
-      if (closed) return;
-      closed = true;
-      stopRenewing();
-      unwatchStore?.();
-      confirmations.stop();
-      // The last live state is what a resume continues from: save it before stopping.
-      observer.saveNow();
-      observer.dispose();
-      actor.stop();
-      recorder.writer.close();
-      store.releaseLease(sessionId, owner);
-      void stopInspectLog();
+      if (stop()) finish();
+    },
+    shutdown: async ({ timeoutMs = DEFAULT_KILL_GRACE_MS + 2000, giveUp } = {}) => {
+      if (!stop()) return;
+      // The lease is still renewed meanwhile: the exits are written under it.
+      await runs.ended(timeoutMs, giveUp);
+      finish();
     },
   };
 }

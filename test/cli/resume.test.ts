@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { isAlive, readLaunches } from '../helpers/fake-agents.js';
+import { isAlive, isGroupAlive, readLaunches } from '../helpers/fake-agents.js';
 import { happyRules, runCli, sessionFixture, type Fixture } from '../helpers/session-fixture.js';
 import { readLog, startOrchestrator, waitUntil } from '../runtime/crash-helpers.js';
 
@@ -34,9 +34,22 @@ function killRecordedAgents(f: Fixture): void {
 async function expectStopped(f: Fixture, done: { code: number | null; stdout: string; stderr: string }): Promise<void> {
   expect(done.code, done.stderr).toBe(130);
   expect(JSON.parse(done.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ state: 'stopped' });
-  const pids = spawnedPids(readLog(db(f)).rows);
+  const rows = readLog(db(f)).rows;
+  const pids = spawnedPids(rows);
   expect(pids.length).toBeGreaterThan(0);
   for (const pid of pids) expect(await waitUntil(() => !isAlive(pid), 10_000)).toBe(true);
+  // How each agent ended is in the log, the ones the stop ended too: the log closed after them.
+  for (const run of spawnedRuns(rows)) expect(exitOf(rows, run), `${run.workerId} attempt ${run.attempt}`).toBeDefined();
+}
+
+/** The runs a session started, from its process.spawned records. */
+const spawnedRuns = (rows: readonly { type: string; payload: string }[]): { workerId: string; attempt: number }[] =>
+  rows.filter((r) => r.type === 'process.spawned').map((r) => JSON.parse(r.payload) as { workerId: string; attempt: number });
+
+/** The payload of a run's `process.exited` event, if the log has it. */
+function exitOf(rows: readonly { agent: string; worker_id: string; attempt: number; payload: string }[], run: { workerId: string; attempt: number }): { signal: string | null; stopped: boolean } | undefined {
+  const row = rows.find((r) => r.agent !== 'orchestrate' && r.worker_id === run.workerId && r.attempt === run.attempt && r.payload.includes('"kind":"process.exited"'));
+  return row ? (JSON.parse(row.payload) as { signal: string | null; stopped: boolean }) : undefined;
 }
 
 async function liveSession(f: Fixture) {
@@ -79,6 +92,10 @@ describe('orchestrate resume and sessions', () => {
     // The agents' exits come after the session closed its log: not a failed write.
     expect(done.stderr).not.toMatch(/could not be written/);
     expect(readLog(db(f)).rows.filter((r) => r.type === 'session.state').at(-1)?.payload).toContain('"stopped"');
+    // The hanging implementer ended by the stop's SIGTERM, and the log says so.
+    const rows = readLog(db(f)).rows;
+    const implementer = spawnedRuns(rows).find((r) => r.workerId === 'implementer');
+    expect(implementer && exitOf(rows, implementer)).toMatchObject({ signal: 'SIGTERM', stopped: true });
   });
 
   it('Ctrl-C the moment the first agent starts (the dashboard still loading) still stops the session and its agent', async () => {
@@ -116,17 +133,9 @@ describe('orchestrate resume and sessions', () => {
     expect(existsSync(join(f.target, 'greet.js'))).toBe(true);
     const log = readFileSync(join(f.workspace, id, 'orchestrator.log'), 'utf8');
     expect(log).toMatch(/starting the session over from its task/);
-    const alive = (pid: number): boolean => {
-      try {
-        process.kill(-pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     const before = spawnedPids(rows);
     expect(before.length).toBeGreaterThan(0);
-    expect(before.filter(alive)).toEqual([]);
+    expect(before.filter(isGroupAlive)).toEqual([]);
   });
 
   it('continues the killed agent’s own conversation after SIGKILL', async () => {
