@@ -229,7 +229,10 @@ async function drive(
   } finally {
     // The agents a stop signalled report how they ended before the log closes (the dashboard's
     // clients see it too); a Ctrl-C meanwhile stops waiting for them.
-    await handle.shutdown({ giveUp: new Promise<void>((resolve) => signals.bind(resolve)) });
+    await handle.shutdown({
+      giveUp: new Promise<void>((resolve) => signals.bind(resolve)),
+      onWaiting: (n) => io.stderr.write(`orchestrate: waiting for ${n} agent process${n === 1 ? '' : 'es'} to exit (Ctrl-C stops waiting)\n`),
+    });
     // A Ctrl-C while closing ends the process, as before the session existed.
     signals.dispose();
     await dashboard?.close();

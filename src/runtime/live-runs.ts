@@ -23,18 +23,21 @@ export class LiveRuns {
 
   /**
    * Resolves once every run tracked so far has ended (true), or when `timeoutMs` passed or
-   * `giveUp` settled first (false).
+   * `giveUp` settled first (false). `onWaiting` hears, once, how many are left if that takes
+   * longer than `slowMs`.
    */
-  async ended(timeoutMs: number, giveUp?: Promise<unknown>): Promise<boolean> {
+  async ended(timeoutMs: number, o: { giveUp?: Promise<unknown>; onWaiting?: (left: number) => void; slowMs?: number } = {}): Promise<boolean> {
     if (this.runs.size === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
+    const timers: NodeJS.Timeout[] = [];
     const late = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
+      timers.push(setTimeout(() => resolve(false), timeoutMs));
     });
+    const { onWaiting } = o;
+    if (onWaiting) timers.push(setTimeout(() => this.runs.size > 0 && onWaiting(this.runs.size), o.slowMs ?? 1000));
     try {
-      return await Promise.race([Promise.all([...this.runs]).then(() => true), late, ...(giveUp ? [giveUp.then(() => false)] : [])]);
+      return await Promise.race([Promise.all([...this.runs]).then(() => true), late, ...(o.giveUp ? [o.giveUp.then(() => false)] : [])]);
     } finally {
-      clearTimeout(timer);
+      for (const t of timers) clearTimeout(t);
     }
   }
 }

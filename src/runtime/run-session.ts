@@ -377,10 +377,10 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     close: () => {
       if (stop()) finish();
     },
-    shutdown: async ({ timeoutMs = DEFAULT_KILL_GRACE_MS + 2000, giveUp } = {}) => {
+    shutdown: async ({ timeoutMs = DEFAULT_KILL_GRACE_MS + 2000, giveUp, onWaiting } = {}) => {
       if (!stop()) return;
       // The lease is still renewed meanwhile: the exits are written under it.
-      await runs.ended(timeoutMs, giveUp);
+      await runs.ended(timeoutMs, { giveUp, onWaiting });
       finish();
     },
   };

@@ -36,9 +36,9 @@ export interface SessionHandle {
   /**
    * close(), but before the log is closed it waits for the agents the stop signalled to exit
    * (up to `timeoutMs`, by default their kill grace and a margin; or until `giveUp` settles):
-   * their exits belong in the session's history.
+   * their exits belong in the session's history. `onWaiting` hears once if that takes over a second.
    */
-  shutdown(options?: { timeoutMs?: number; giveUp?: Promise<unknown> }): Promise<void>;
+  shutdown(options?: { timeoutMs?: number; giveUp?: Promise<unknown>; onWaiting?: (runs: number) => void }): Promise<void>;
 }
 
 export type ResumeError = { kind: 'unknown' | 'finished' | 'leased' | 'incompatible' | 'sandbox'; message: string };

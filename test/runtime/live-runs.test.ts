@@ -41,12 +41,30 @@ describe('LiveRuns', () => {
     runs.track(stuck.promise);
     expect(await runs.ended(20)).toBe(false);
     const giveUp = deferred();
-    const waiting = runs.ended(10_000, giveUp.promise);
+    const waiting = runs.ended(10_000, { giveUp: giveUp.promise });
     giveUp.resolve();
     expect(await waiting).toBe(false);
     // Still tracked: a later wait can see it end.
     expect(runs.size).toBe(1);
     stuck.resolve();
     expect(await runs.ended(10_000)).toBe(true);
+  });
+
+  it('says once how many runs are left when the wait is slow, and nothing when it is not', async () => {
+    const runs = new LiveRuns();
+    const [slow, quick] = [deferred(), deferred()];
+    runs.track(slow.promise);
+    const heard: number[] = [];
+    const waiting = runs.ended(10_000, { onWaiting: (n) => heard.push(n), slowMs: 20 });
+    await new Promise((r) => setTimeout(r, 60));
+    slow.resolve();
+    expect(await waiting).toBe(true);
+    expect(heard).toEqual([1]);
+    runs.track(quick.promise);
+    const fast = runs.ended(10_000, { onWaiting: (n) => heard.push(n), slowMs: 50 });
+    quick.resolve();
+    expect(await fast).toBe(true);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(heard).toEqual([1]);
   });
 });
