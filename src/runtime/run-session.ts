@@ -173,9 +173,9 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     if (line) notice(line);
   };
   let reportUsage: (e: AgentEventInput) => void = () => undefined;
+  const runs = new LiveRuns();
   // Committed at once, not at the end of the turn: a crash right after a spawn must not leave an
   // agent that no resume knows about.
-  const runs = new LiveRuns();
   const recordSpawn = (workerId: string, agent: string, attempt: number, pid: number): void => {
     recorder.note('process.spawned', { text: `${workerId} (${agent}) attempt ${attempt}: pid ${pid}`, pid, startTicks: startTicks(pid), workerId, agent, attempt });
     recorder.writer.flush();
