@@ -31,7 +31,9 @@ function runOne(name: string): Promise<ScenarioOutcome> {
     mkdirSync(profDir, { recursive: true });
     process.env.BENCH_CPU_PROF_DIR = profDir;
   }
-  const execArgv = profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name}-${started}.cpuprofile`] : [];
+  // BENCH_NODE_FLAGS: extra Node/V8 flags for the scenario process (e.g. a GC setting to compare).
+  const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const execArgv = [...extra, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name}-${started}.cpuprofile`] : [])];
   const child = fork(join(BUILD, 'run-one.js'), [name, ...(quick ? ['--quick'] : [])], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let message: RunOneMessage | undefined;
   child.on('message', (m: RunOneMessage) => (message = m));
