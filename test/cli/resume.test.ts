@@ -15,9 +15,12 @@ function hangingFixture(): Fixture {
   return sessionFixture([{ match: { kind: 'implement' }, respond: { actions: [{ shell: 'echo started > started.txt' }], behavior: 'hang' } }, ...happyRules()]);
 }
 
+/** The runs a session started, from its process.spawned records. */
+const spawnedRuns = (rows: readonly { type: string; payload: string }[]): { pid: number; workerId: string; attempt: number }[] =>
+  rows.filter((r) => r.type === 'process.spawned').map((r) => JSON.parse(r.payload) as { pid: number; workerId: string; attempt: number });
+
 /** The agent pids a session recorded (as the orchestrator saw them: a sandboxed fake sees its own pid namespace). */
-const spawnedPids = (rows: readonly { type: string; payload: string }[]): number[] =>
-  rows.filter((r) => r.type === 'process.spawned').map((r) => (JSON.parse(r.payload) as { pid: number }).pid);
+const spawnedPids = (rows: readonly { type: string; payload: string }[]): number[] => spawnedRuns(rows).map((r) => r.pid);
 
 /** The fakes a killed orchestrator left running (in their own process groups). */
 function killRecordedAgents(f: Fixture): void {
@@ -41,10 +44,6 @@ async function expectStopped(f: Fixture, done: { code: number | null; stdout: st
   // How each agent ended is in the log, the ones the stop ended too: the log closed after them.
   for (const run of spawnedRuns(rows)) expect(exitOf(rows, run), `${run.workerId} attempt ${run.attempt}`).toBeDefined();
 }
-
-/** The runs a session started, from its process.spawned records. */
-const spawnedRuns = (rows: readonly { type: string; payload: string }[]): { workerId: string; attempt: number }[] =>
-  rows.filter((r) => r.type === 'process.spawned').map((r) => JSON.parse(r.payload) as { workerId: string; attempt: number });
 
 /** The payload of a run's `process.exited` event, if the log has it. */
 function exitOf(rows: readonly { agent: string; worker_id: string; attempt: number; payload: string }[], run: { workerId: string; attempt: number }): { signal: string | null; stopped: boolean } | undefined {
@@ -89,7 +88,7 @@ describe('orchestrate resume and sessions', () => {
     live.child.kill('SIGINT');
     const done = await live.done;
     await expectStopped(f, done);
-    // The agents' exits come after the session closed its log: not a failed write.
+    // No false alarm about the log while the agents stop.
     expect(done.stderr).not.toMatch(/could not be written/);
     expect(readLog(db(f)).rows.filter((r) => r.type === 'session.state').at(-1)?.payload).toContain('"stopped"');
     // The hanging implementer ended by the stop's SIGTERM, and the log says so.
