@@ -12,3 +12,6 @@ cpSync(new URL('../src/persistence/postgres/bridge-worker.mjs', import.meta.url)
 
 // So is the SQLite store's WAL checkpointer thread (checkpointer.ts).
 cpSync(new URL('../src/persistence/sqlite/checkpoint-worker.mjs', import.meta.url), new URL('../dist/persistence/sqlite/checkpoint-worker.mjs', import.meta.url));
+
+// And its event log's writer thread (append-thread.ts).
+cpSync(new URL('../src/persistence/sqlite/append-worker.mjs', import.meta.url), new URL('../dist/persistence/sqlite/append-worker.mjs', import.meta.url));

@@ -52,7 +52,7 @@ export interface AgentRunHandlers {
    */
   onEvents(events: AgentEventInput[]): void;
   /** Runs `fn` once the events handed to onEvents so far are committed (when events go to a log). */
-  afterCommit?: (fn: () => void) => void;
+  afterCommit?: (fn: () => void, lost?: () => void) => void;
 }
 
 /**
@@ -148,6 +148,10 @@ export class AgentRun {
       this.finished = true;
       return { ...exit, stderrTail: this.stderr.text, stoppedByRequest: this.stopRequested, errorEvents: this.errorEvents };
     } finally {
+      // The raw copy's last lines wait for their commit (which may land on another thread):
+      // the files close after them, or once the log refused them.
+      const gate = this.handlers.afterCommit;
+      if (gate) await new Promise<void>((resolve) => gate(resolve, resolve));
       await Promise.all([events, raw, rawErr].map(closeStream));
     }
   }

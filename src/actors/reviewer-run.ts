@@ -18,7 +18,7 @@ export interface ReviewerRunDeps {
   adapters: Record<string, 'claude' | 'codex' | 'gemini' | 'jsonl'>;
   onEvent: (event: AgentEventInput) => void;
   /** With an event log: runs `fn` once the events so far are committed (gates the raw copy). */
-  afterCommit?: (fn: () => void) => void;
+  afterCommit?: (fn: () => void, lost?: () => void) => void;
   /** A review already recorded for this reviewer (after a restart): returned instead of asking again. */
   recorded?: (reviewId: string, reviewer: string) => PeerReview | undefined;
   /** The reviewer's process group, so a resume can kill it if the orchestrator dies first. */

@@ -20,16 +20,28 @@ export class WriterClosedError extends Error {
  * committed batch — each entry now with its seq — to `publish` (bus, clients) in one call, and
  * each entry to its appender's callback (e.g. the machine), in seq order. Nothing is broadcast or
  * acted on before it is committed.
+ *
+ * A log that can commit on another thread (`appendLater`) gets one batch at a time: what is
+ * appended meanwhile waits for that batch to land and goes as the next one, so batches stay in
+ * order and grow when the thread is slower than the turns. `flush()` and `close()` still commit
+ * everything before they return.
  */
+/** Runs after the `after`-th entry of its batch is delivered; `lost` instead if the batch failed. */
+interface Waiter {
+  after: number;
+  fn: () => void;
+  lost: (() => void) | undefined;
+}
+
 export class EventWriter {
   private pending: LogEntryInput[] = [];
   private dones: (Committed | undefined)[] = [];
-  /** `fn` runs right after the `after`-th pending entry is delivered (in the order they were asked for). */
-  private waiters: { after: number; fn: () => void }[] = [];
+  /** Waiters on pending entries, in the order they were asked for. */
+  private waiters: Waiter[] = [];
+  /** A batch handed to appendLater that has not landed, and the waiters on it. */
+  private inFlight: { waiters: Waiter[] } | undefined;
   private scheduled = false;
   private closed = false;
-  /** Runs after each committed batch was delivered (the snapshot is saved right then). */
-  afterFlush: (() => void) | undefined;
 
   constructor(
     private readonly log: EventLog,
@@ -44,47 +56,89 @@ export class EventWriter {
     }
     this.pending.push(entry);
     this.dones.push(done);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.schedule();
   }
 
-  /** Runs `fn` once everything appended so far is committed (at once if nothing is pending). */
-  afterCommit(fn: () => void): void {
-    if (this.pending.length === 0) fn();
-    else this.waiters.push({ after: this.pending.length, fn });
+  /**
+   * Runs `fn` once everything appended so far is committed (at once if nothing is pending or in
+   * flight), or `lost` if the log refused it (the owner is stopping the session then).
+   */
+  afterCommit(fn: () => void, lost?: () => void): void {
+    if (this.pending.length > 0) this.waiters.push({ after: this.pending.length, fn, lost });
+    else if (this.inFlight) this.inFlight.waiters.push({ after: 0, fn, lost });
+    else fn();
   }
 
-  /** Commits whatever is pending now (also used before shutdown). */
+  /** Commits whatever is pending now, before returning (also used before shutdown). */
   flush(): void {
     this.scheduled = false;
-    if (this.pending.length === 0) return;
+    if (this.inFlight) this.log.drainAppends?.();
+    this.commit(false);
+  }
+
+  /** Commits until nothing is pending (commit callbacks may append more), then refuses appends. */
+  close(): void {
+    for (let rounds = 0; (this.pending.length > 0 || this.inFlight) && rounds < 100; rounds++) this.flush();
+    this.closed = true;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      // A batch in flight: this one goes when it lands.
+      if (!this.inFlight) this.commit(true);
+    });
+  }
+
+  private commit(later: boolean): void {
+    if (this.pending.length === 0 || this.closed) return;
     const { pending: batch, dones, waiters } = this;
     this.pending = [];
     this.dones = [];
     this.waiters = [];
+    if (later && this.log.appendLater) {
+      const flight = { waiters: [] as Waiter[] };
+      this.inFlight = flight;
+      const landed = (result: LogEntry[] | Error): void => {
+        if (this.inFlight === flight) this.inFlight = undefined;
+        if (result instanceof Error) return this.fail(result, batch, [...waiters, ...flight.waiters]);
+        this.deliver(result, dones, waiters);
+        for (const w of flight.waiters) w.fn();
+        if (this.pending.length > 0) this.schedule();
+      };
+      if (this.log.appendLater(batch, landed)) return;
+      this.inFlight = undefined;
+    }
     let committed: LogEntry[];
     try {
       committed = this.log.append(batch);
     } catch (error) {
-      // Nothing of the batch was kept, and nothing may act on it: the owner must stop the session.
-      this.closed = true;
-      this.onError(error, batch);
-      return;
+      return this.fail(error, batch, waiters);
     }
+    this.deliver(committed, dones, waiters);
+  }
+
+  /** Nothing of the batch was kept, and nothing may act on it: the owner must stop the session. */
+  private fail(error: unknown, batch: readonly LogEntryInput[], waiters: readonly Waiter[]): void {
+    this.closed = true;
+    // What was appended behind it cannot be committed either.
+    const lost = [...batch, ...this.pending];
+    const waiting = [...waiters, ...this.waiters];
+    this.pending = [];
+    this.dones = [];
+    this.waiters = [];
+    this.onError(error, lost);
+    for (const w of waiting) w.lost?.();
+  }
+
+  private deliver(committed: readonly LogEntry[], dones: readonly (Committed | undefined)[], waiters: readonly Waiter[]): void {
     this.publish(committed);
     let w = 0;
     committed.forEach((entry, i) => {
       dones[i]?.(entry);
       for (let next = waiters[w]; next !== undefined && next.after === i + 1; next = waiters[++w]) next.fn();
     });
-    this.afterFlush?.();
-  }
-
-  /** Commits until nothing is pending (commit callbacks may append more), then refuses appends. */
-  close(): void {
-    for (let rounds = 0; this.pending.length > 0 && rounds < 100; rounds++) this.flush();
-    this.closed = true;
   }
 }

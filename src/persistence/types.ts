@@ -45,6 +45,14 @@ export interface EventLog {
    * the whole batch is refused with a `StoreError` of kind `fenced`.
    */
   append(entries: readonly LogEntryInput[]): LogEntry[];
+  /**
+   * Optional: commits the batch off this thread, as `append` would, and calls `landed` with the
+   * entries and their seqs (or the error) later. False when the batch must go through `append`.
+   * Batches land in the order they were handed over.
+   */
+  appendLater?(entries: readonly LogEntryInput[], landed: (result: LogEntry[] | Error) => void): boolean;
+  /** Blocks until every appendLater batch has landed (their `landed` run before it returns). */
+  drainAppends?(): void;
   read(sessionId: string, options?: { afterSeq?: number; limit?: number }): LogEntry[];
   lastSeq(sessionId: string): number;
   /**

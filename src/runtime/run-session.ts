@@ -201,7 +201,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
               for (const e of events) narrate(e);
               recorder.agentEvents(events, then);
             },
-            afterCommit: (then) => recorder.writer.afterCommit(then),
+            afterCommit: (then, lost) => recorder.writer.afterCommit(then, lost),
             // Only runs restored from the snapshot continue their conversation: a step run again
             // later in this process (a retry, a tier drop to another agent) starts afresh.
             conversationOf: (input) => (restoring ? store.agentSessionIdOf(input.sessionId, input.workerId, input.attempt, input.agent) : undefined),
@@ -219,7 +219,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
           reviewerRun: env.remote
             ? // Launched by a worker with the reviewer's agent; its events are committed there.
               remoteReviewerRun({ ...env.remote, ...reviews, log, publish: (e) => recorder.bus.emit('entries', [e]), restoring: () => restoring, onEvent: (e) => (narrate(e), reportUsage(e)) })
-            : reviewerRun({ ...reviews, onEvent: (e) => (narrate(e), recorder.agentEvents([e], () => reportUsage(e))), onSpawned: recordSpawn, afterCommit: (then) => recorder.writer.afterCommit(then), track: (run) => runs.track(run) }),
+            : reviewerRun({ ...reviews, onEvent: (e) => (narrate(e), recorder.agentEvents([e], () => reportUsage(e))), onSpawned: recordSpawn, afterCommit: (then, lost) => recorder.writer.afterCommit(then, lost), track: (run) => runs.track(run) }),
           prepareReview: prepareReview({
             sessionDir,
             target,

@@ -2,11 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { EventWriter, WriterClosedError } from '../../src/persistence/event-writer.js';
 import { integrityCheck, openDb, StoreError } from '../../src/persistence/sqlite/db.js';
 import { MIGRATIONS } from '../../src/persistence/sqlite/migrations.js';
 import { SqliteStore } from '../../src/persistence/sqlite/store.js';
-import type { LogEntry, LogEntryInput } from '../../src/persistence/types.js';
+import type { LogEntryInput } from '../../src/persistence/types.js';
 import { tempDir } from '../helpers/fake-agents.js';
 import { entry, session, storeContract, ts } from './store-contract.js';
 
@@ -46,50 +45,6 @@ describe('SqliteStore', () => {
     writeFileSync(path, 'this is not sqlite at all, just text '.repeat(200));
     expect(() => new SqliteStore(path)).toThrow(StoreError);
     expect(() => new SqliteStore(path)).toThrow(/not a usable orchestrate store/);
-  });
-});
-
-describe('EventWriter', () => {
-  it('commits a turn’s appends in one batch, then publishes them as one batch, in order', async () => {
-    const store = open();
-    store.create(session('a'));
-    const published: (readonly LogEntry[])[] = [];
-    const acked: number[] = [];
-    // The whole batch is published before any appender acts on its entry.
-    const writer = new EventWriter(store, (batch) => published.push(batch), (e) => {
-      throw e;
-    });
-    for (let i = 0; i < 5; i++) writer.append(entry('a', String(i)), (e) => acked.push(e.seq * (published.length === 1 ? 1 : -1)));
-    expect(store.lastSeq('a')).toBe(0);
-    expect(published).toHaveLength(0);
-    await new Promise((r) => setImmediate(r));
-    expect(store.lastSeq('a')).toBe(5);
-    expect(published.map((batch) => batch.map((e) => e.seq))).toEqual([[1, 2, 3, 4, 5]]);
-    expect(acked).toEqual([1, 2, 3, 4, 5]);
-  });
-
-  it('reports a failed commit with the entries it could not keep', async () => {
-    const store = open();
-    const errors: unknown[] = [];
-    const writer = new EventWriter(store, () => undefined, (e, lost) => errors.push([String(e), lost.length]));
-    writer.append(entry('missing', 'x'));
-    await new Promise((r) => setImmediate(r));
-    expect(errors).toEqual([['Error: unknown session missing', 1]]);
-  });
-
-  it('commits what is pending at close, then hands later appends back as closed (not as a failed write)', () => {
-    const store = open();
-    store.create(session('a'));
-    const errors: [unknown, number][] = [];
-    const writer = new EventWriter(store, () => undefined, (e, lost) => errors.push([e, lost.length]));
-    writer.append(entry('a', 'before'));
-    writer.close();
-    expect(store.lastSeq('a')).toBe(1);
-    writer.append(entry('a', 'late'));
-    expect(errors).toHaveLength(1);
-    expect(errors[0]?.[0]).toBeInstanceOf(WriterClosedError);
-    expect(errors[0]).toEqual([expect.objectContaining({ kind: 'closed' }), 1]);
-    expect(store.lastSeq('a')).toBe(1);
   });
 });
 

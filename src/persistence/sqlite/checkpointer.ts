@@ -13,9 +13,9 @@ const AUTO_CHECKPOINT_PAGES = 1000;
  * go on. By then the thread has copied nearly everything, and the writer's own checkpoint is
  * short: what is left, and one sync.
  */
-const BACKSTOP_PAGES = 4000;
+export const BACKSTOP_PAGES = 4000;
 /** After the log starts over, its file is cut back to this. */
-const WAL_FILE_LIMIT_BYTES = 32 * 1024 * 1024;
+export const WAL_FILE_LIMIT_BYTES = 32 * 1024 * 1024;
 
 export interface CheckpointerOptions {
   /** How often the thread looks for new commits to copy. */

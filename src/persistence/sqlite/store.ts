@@ -2,7 +2,8 @@ import type { OrchestratorDecision, PeerReview, RecoveryAction, SessionStatus } 
 import { ORCHESTRATOR_AGENT, type Lease, type LogEntry, type LogEntryInput, type SessionRecord, type Store, type StoredSnapshot } from '../types.js';
 import { Fences } from '../fence.js';
 import { jsonOf } from '../../protocol/json.js';
-import { Checkpointer } from './checkpointer.js';
+import { AppendThread, batchLines } from './append-thread.js';
+import { BACKSTOP_PAGES, Checkpointer, WAL_FILE_LIMIT_BYTES } from './checkpointer.js';
 import { openDb, type Db } from './db.js';
 
 interface SessionRow {
@@ -94,6 +95,8 @@ export class SqliteStore implements Store {
   private readonly fences = new Fences();
   /** Started with the first append: a store that only reads never needs the thread. */
   private checkpointer: Checkpointer | undefined;
+  /** Started with the first appendLater. */
+  private appendThread: AppendThread | undefined;
 
   constructor(
     readonly path: string,
@@ -110,6 +113,7 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
+    this.appendThread?.close();
     this.checkpointer?.stop();
     this.db.close();
   }
@@ -120,6 +124,44 @@ export class SqliteStore implements Store {
     // file waits (busy_timeout) instead of failing on a lock upgrade.
     if (!this.db.readonly) this.checkpointer ??= new Checkpointer(this.db, this.path);
     return this.appendTx.immediate(entries);
+  }
+
+  /**
+   * Commits on the store's writer thread (append-worker.mjs) when every entry can go there: no
+   * idempotency key (a lookup) and no `withinCommit` (code that must run in the transaction).
+   * Otherwise, or once the thread has failed, returns false and the caller appends synchronously
+   * (after this batch has landed: the log's order is the caller's to keep).
+   */
+  appendLater(entries: readonly LogEntryInput[], landed: (result: LogEntry[] | Error) => void): boolean {
+    if (this.db.readonly || this.appendThread?.broken) return false;
+    for (const e of entries) if (e.key !== undefined || e.withinCommit) return false;
+    this.checkpointer ??= new Checkpointer(this.db, this.path);
+    this.appendThread ??= new AppendThread(this.path, [`wal_autocheckpoint = ${BACKSTOP_PAGES}`, `journal_size_limit = ${WAL_FILE_LIMIT_BYTES}`]);
+    const epochs: Record<string, number> = {};
+    let last: string | undefined;
+    for (const e of entries) {
+      if (e.sessionId === last) continue;
+      last = e.sessionId;
+      const epoch = this.fences.epochOf(last);
+      if (epoch !== undefined) epochs[last] = epoch;
+    }
+    this.appendThread.post(batchLines(entries), epochs, (result) => {
+      if (result instanceof Error) return landed(result);
+      const next = new Map(result);
+      landed(
+        entries.map((e) => {
+          const seq = (next.get(e.sessionId) ?? 0) + 1;
+          next.set(e.sessionId, seq);
+          return committed(e, seq);
+        }),
+      );
+    });
+    return true;
+  }
+
+  /** Blocks until every appendLater batch has landed. */
+  drainAppends(): void {
+    this.appendThread?.drain();
   }
 
   private appendBatch(batch: readonly LogEntryInput[]): LogEntry[] {

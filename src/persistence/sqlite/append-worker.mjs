@@ -1,0 +1,91 @@
+// The event log's writer thread of one SQLite store (append-thread.ts): it commits batches of
+// entries on its own connection, so the inserts and the commit's writes to the WAL (a fifth of
+// the main thread's time with a chatty agent) run on another core. One transaction per batch,
+// as on the main thread: the seq is read and bumped inside it, and a session whose lease epoch
+// the main thread holds is refused if the row has moved on (another orchestrator took it over).
+// Plain JavaScript because a worker needs a file Node can load as it is (tests run the sources).
+//
+// A batch comes as strings, two per entry: a JSON array of the entry's fields, then the
+// payload's JSON text as stored (append-thread.ts batchLines).
+import { createRequire } from 'node:module';
+import { workerData } from 'node:worker_threads';
+
+const Database = createRequire(import.meta.url)('better-sqlite3');
+const { path, port, signal, pragmas } = workerData;
+const flag = new Int32Array(signal);
+
+const db = new Database(path, { fileMustExist: true });
+db.pragma('busy_timeout = 5000');
+db.pragma('synchronous = NORMAL');
+db.pragma('foreign_keys = ON');
+for (const pragma of pragmas) db.pragma(pragma);
+
+const COLUMNS = 9;
+const ROWS_PER_INSERT = 16;
+const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)';
+const insert = (rows) => db.prepare(`INSERT INTO events (session_id, seq, ts, type, agent, worker_id, attempt, payload, usage, idem_key) VALUES ${Array(rows).fill(ROW).join(', ')}`);
+const insertOne = insert(1);
+const insertMany = insert(ROWS_PER_INSERT);
+const getSeq = db.prepare('SELECT last_seq, lease_epoch FROM sessions WHERE id = ?');
+const bumpSeq = db.prepare('UPDATE sessions SET last_seq = ? WHERE id = ?');
+
+class Refused extends Error {
+  constructor(kind, message) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+/** Returns, per session in the batch, its last seq before the batch: the main thread numbers the entries from there. */
+const append = db.transaction((lines, epochs) => {
+  const next = new Map();
+  const starts = [];
+  let rows = [];
+  if (lines.length % 2 !== 0) throw new Refused('malformed', 'a batch entry without its payload');
+  for (let at = 0; at < lines.length; at += 2) {
+    const [sessionId, timestamp, type, agent, workerId, attempt, usage] = JSON.parse(lines[at]);
+    const payload = lines[at + 1];
+    let seq = next.get(sessionId);
+    if (seq === undefined) {
+      const row = getSeq.get(sessionId);
+      if (!row) throw new Refused('unknown', `unknown session ${sessionId}`);
+      const mine = epochs[sessionId];
+      if (mine !== undefined && mine !== row.lease_epoch) {
+        throw new Refused('fenced', `session ${sessionId} was taken over (lease epoch ${row.lease_epoch}, this orchestrator held ${mine}); write refused`);
+      }
+      seq = row.last_seq;
+      starts.push([sessionId, seq]);
+    }
+    seq += 1;
+    next.set(sessionId, seq);
+    rows.push(sessionId, seq, timestamp, type, agent, workerId, attempt, payload, usage === null ? null : JSON.stringify(usage));
+    if (rows.length === ROWS_PER_INSERT * COLUMNS) {
+      insertMany.run(rows);
+      rows = [];
+    }
+  }
+  for (let at = 0; at < rows.length; at += COLUMNS) insertOne.run(rows.slice(at, at + COLUMNS));
+  for (const [id, seq] of next) bumpSeq.run(seq, id);
+  return starts;
+});
+
+port.on('message', (m) => {
+  if (m === 'close') {
+    db.close();
+    port.close();
+    return;
+  }
+  let answer;
+  try {
+    // IMMEDIATE: the write lock before reading last_seq, as on the main thread.
+    answer = { id: m.id, starts: append.immediate(m.lines, m.epochs) };
+  } catch (error) {
+    const kind = error instanceof Refused ? error.kind : 'sqlite';
+    const message = error instanceof Error ? error.message : String(error);
+    answer = { id: m.id, error: { kind, message, ...(typeof error?.code === 'string' ? { code: error.code } : {}) } };
+  }
+  // Posted before the flag moves: a main thread blocked in drain() finds it when it wakes.
+  port.postMessage(answer);
+  Atomics.add(flag, 0, 1);
+  Atomics.notify(flag, 0);
+});
