@@ -5,9 +5,11 @@
 // the main thread holds is refused if the row has moved on (another orchestrator took it over).
 // Plain JavaScript because a worker needs a file Node can load as it is (tests run the sources).
 //
-// A batch comes as strings, two per entry: a JSON array of the entry's fields, then the
-// payload's JSON text as stored (append-thread.ts batchLines).
+// A batch comes as the frame the live clients get (a JSON array of envelopes, UTF-8), its seqs
+// given by the main thread: each entry is encoded once, for the clients and the store. The
+// transaction checks that the seqs go on from the session's last one.
 import { createRequire } from 'node:module';
+import { TextDecoder } from 'node:util';
 import { workerData } from 'node:worker_threads';
 
 const Database = createRequire(import.meta.url)('better-sqlite3');
@@ -36,37 +38,39 @@ class Refused extends Error {
   }
 }
 
-/** Returns, per session in the batch, its last seq before the batch: the main thread numbers the entries from there. */
-const append = db.transaction((lines, epochs) => {
-  const next = new Map();
-  const starts = [];
+const decoder = new TextDecoder();
+
+const append = db.transaction((bytes, epochs) => {
+  let envelopes;
+  try {
+    envelopes = JSON.parse(decoder.decode(bytes));
+  } catch (error) {
+    throw new Refused('malformed', `a batch that is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!Array.isArray(envelopes)) throw new Refused('malformed', 'a batch that is not an array of envelopes');
+  const last = new Map();
   let rows = [];
-  if (lines.length % 2 !== 0) throw new Refused('malformed', 'a batch entry without its payload');
-  for (let at = 0; at < lines.length; at += 2) {
-    const [sessionId, timestamp, type, agent, workerId, attempt, usage] = JSON.parse(lines[at]);
-    const payload = lines[at + 1];
-    let seq = next.get(sessionId);
+  for (const e of envelopes) {
+    let seq = last.get(e.sessionId);
     if (seq === undefined) {
-      const row = getSeq.get(sessionId);
-      if (!row) throw new Refused('unknown', `unknown session ${sessionId}`);
-      const mine = epochs[sessionId];
+      const row = getSeq.get(e.sessionId);
+      if (!row) throw new Refused('unknown', `unknown session ${e.sessionId}`);
+      const mine = epochs[e.sessionId];
       if (mine !== undefined && mine !== row.lease_epoch) {
-        throw new Refused('fenced', `session ${sessionId} was taken over (lease epoch ${row.lease_epoch}, this orchestrator held ${mine}); write refused`);
+        throw new Refused('fenced', `session ${e.sessionId} was taken over (lease epoch ${row.lease_epoch}, this orchestrator held ${mine}); write refused`);
       }
       seq = row.last_seq;
-      starts.push([sessionId, seq]);
     }
-    seq += 1;
-    next.set(sessionId, seq);
-    rows.push(sessionId, seq, timestamp, type, agent, workerId, attempt, payload, usage === null ? null : JSON.stringify(usage));
+    if (e.seq !== seq + 1) throw new Refused('conflict', `session ${e.sessionId}: the log ends at seq ${seq}, the batch goes on with ${e.seq}`);
+    last.set(e.sessionId, e.seq);
+    rows.push(e.sessionId, e.seq, e.timestamp, e.type, e.agent, e.workerId, e.attempt, JSON.stringify(e.payload), e.usage === undefined ? null : JSON.stringify(e.usage));
     if (rows.length === ROWS_PER_INSERT * COLUMNS) {
       insertMany.run(rows);
       rows = [];
     }
   }
   for (let at = 0; at < rows.length; at += COLUMNS) insertOne.run(rows.slice(at, at + COLUMNS));
-  for (const [id, seq] of next) bumpSeq.run(seq, id);
-  return starts;
+  for (const [id, seq] of last) bumpSeq.run(seq, id);
 });
 
 port.on('message', (m) => {
@@ -78,7 +82,8 @@ port.on('message', (m) => {
   let answer;
   try {
     // IMMEDIATE: the write lock before reading last_seq, as on the main thread.
-    answer = { id: m.id, starts: append.immediate(m.lines, m.epochs) };
+    append.immediate(m.bytes, m.epochs);
+    answer = { id: m.id, ok: true };
   } catch (error) {
     const kind = error instanceof Refused ? error.kind : 'sqlite';
     const message = error instanceof Error ? error.message : String(error);

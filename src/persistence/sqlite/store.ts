@@ -2,8 +2,8 @@ import type { OrchestratorDecision, PeerReview, RecoveryAction, SessionStatus } 
 import { ORCHESTRATOR_AGENT, type Lease, type LogEntry, type LogEntryInput, type SessionRecord, type Store, type StoredSnapshot } from '../types.js';
 import { Fences } from '../fence.js';
 import { jsonOf } from '../../protocol/json.js';
-import { AppendThread, batchLines } from './append-thread.js';
-import { BACKSTOP_PAGES, Checkpointer, WAL_FILE_LIMIT_BYTES } from './checkpointer.js';
+import { committed, LaterAppends } from './appends-later.js';
+import { Checkpointer } from './checkpointer.js';
 import { openDb, type Db } from './db.js';
 
 interface SessionRow {
@@ -62,14 +62,6 @@ const toEntry = (r: EventRow): LogEntry => ({
   ...(r.idem_key ? { key: r.idem_key } : {}),
 });
 
-/** The entry as stored (without its in-transaction callback); built field by field, no spread copies. */
-export function committed(e: LogEntryInput, seq: number): LogEntry {
-  const entry: LogEntry = { sessionId: e.sessionId, seq, timestamp: e.timestamp, type: e.type, agent: e.agent, workerId: e.workerId, attempt: e.attempt, payload: e.payload };
-  if (e.usage) entry.usage = e.usage;
-  if (e.key !== undefined) entry.key = e.key;
-  return entry;
-}
-
 /** The events columns an INSERT names (see `insert`), one parameter each. */
 const COLUMNS = 10;
 const ROW = `(${Array(COLUMNS).fill('?').join(', ')})`;
@@ -95,8 +87,7 @@ export class SqliteStore implements Store {
   private readonly fences = new Fences();
   /** Started with the first append: a store that only reads never needs the thread. */
   private checkpointer: Checkpointer | undefined;
-  /** Started with the first appendLater. */
-  private appendThread: AppendThread | undefined;
+  private readonly later: LaterAppends;
 
   constructor(
     readonly path: string,
@@ -110,10 +101,11 @@ export class SqliteStore implements Store {
     this.getSeq = this.db.prepare<[string], { last_seq: number; lease_epoch: number }>('SELECT last_seq, lease_epoch FROM sessions WHERE id = ?');
     this.byKey = this.db.prepare<[string, string], EventRow>('SELECT * FROM events WHERE session_id = ? AND idem_key = ?');
     this.appendTx = this.db.transaction((batch: readonly LogEntryInput[]) => this.appendBatch(batch));
+    this.later = new LaterAppends(path, this.fences, (id) => this.lastSeq(id));
   }
 
   close(): void {
-    this.appendThread?.close();
+    this.later.close();
     this.checkpointer?.stop();
     this.db.close();
   }
@@ -123,45 +115,30 @@ export class SqliteStore implements Store {
     // IMMEDIATE: take the write lock before reading last_seq, so a second process sharing the
     // file waits (busy_timeout) instead of failing on a lock upgrade.
     if (!this.db.readonly) this.checkpointer ??= new Checkpointer(this.db, this.path);
+    // appendLater's next seqs are read from the log again (its owner never has a batch in flight meanwhile).
+    for (const e of entries) this.later.forget(e.sessionId);
     return this.appendTx.immediate(entries);
   }
 
   /**
-   * Commits on the store's writer thread (append-worker.mjs) when every entry can go there: no
-   * idempotency key (a lookup) and no `withinCommit` (code that must run in the transaction).
-   * Otherwise, or once the thread has failed, returns false and the caller appends synchronously
-   * (after this batch has landed: the log's order is the caller's to keep).
+   * Commits on the store's writer thread (sqlite/appends-later.ts) when every entry can go there:
+   * otherwise, or once the thread has failed, false, and the caller appends synchronously.
    */
   appendLater(entries: readonly LogEntryInput[], landed: (result: LogEntry[] | Error) => void): boolean {
-    if (this.db.readonly || this.appendThread?.broken) return false;
-    for (const e of entries) if (e.key !== undefined || e.withinCommit) return false;
+    if (this.db.readonly || !this.later.takes(entries)) return false;
     this.checkpointer ??= new Checkpointer(this.db, this.path);
-    this.appendThread ??= new AppendThread(this.path, [`wal_autocheckpoint = ${BACKSTOP_PAGES}`, `journal_size_limit = ${WAL_FILE_LIMIT_BYTES}`]);
-    const epochs: Record<string, number> = {};
-    let last: string | undefined;
-    for (const e of entries) {
-      if (e.sessionId === last) continue;
-      last = e.sessionId;
-      const epoch = this.fences.epochOf(last);
-      if (epoch !== undefined) epochs[last] = epoch;
-    }
-    this.appendThread.post(batchLines(entries), epochs, (result) => {
-      if (result instanceof Error) return landed(result);
-      const next = new Map(result);
-      landed(
-        entries.map((e) => {
-          const seq = (next.get(e.sessionId) ?? 0) + 1;
-          next.set(e.sessionId, seq);
-          return committed(e, seq);
-        }),
-      );
-    });
-    return true;
+    return this.later.append(entries, landed);
   }
 
   /** Blocks until every appendLater batch has landed. */
   drainAppends(): void {
-    this.appendThread?.drain();
+    this.later.drain();
+  }
+
+  /** A lease taken (again): the log may have moved on under another owner meanwhile. */
+  private holdLease(sessionId: string, epoch: number): void {
+    this.fences.hold(sessionId, epoch);
+    this.later.forget(sessionId);
   }
 
   private appendBatch(batch: readonly LogEntryInput[]): LogEntry[] {
@@ -361,7 +338,7 @@ export class SqliteStore implements Store {
       this.db.prepare('UPDATE sessions SET lease_owner = ?, lease_expires_at = ?, lease_epoch = ? WHERE id = ?').run(owner, now + ttlMs, row.lease_epoch + 1, sessionId);
       return { ok: true as const, epoch: row.lease_epoch + 1 };
     }).immediate();
-    if (result.ok) this.fences.hold(sessionId, result.epoch);
+    if (result.ok) this.holdLease(sessionId, result.epoch);
     return result;
   }
 
@@ -369,7 +346,7 @@ export class SqliteStore implements Store {
     const row = this.db
       .prepare<[string, number, string, string], { lease_epoch: number }>('UPDATE sessions SET lease_owner = ?, lease_expires_at = ?, lease_epoch = lease_epoch + 1 WHERE id = ? AND lease_owner = ? RETURNING lease_epoch')
       .get(to, now + ttlMs, sessionId, from);
-    if (row) this.fences.hold(sessionId, row.lease_epoch);
+    if (row) this.holdLease(sessionId, row.lease_epoch);
     return row !== undefined;
   }
 

@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AppendError, AppendThread } from '../../../src/persistence/sqlite/append-thread.js';
+import { SqliteStore } from '../../../src/persistence/sqlite/store.js';
+import type { LogEntry, LogEntryInput } from '../../../src/persistence/types.js';
+import { tempDir } from '../../helpers/fake-agents.js';
+import { entry, session } from '../store-contract.js';
+
+const fresh = (): { path: string; store: SqliteStore } => {
+  const path = join(tempDir('orch-append-'), 'orchestrate.db');
+  const store = new SqliteStore(path);
+  store.create(session('a'));
+  return { path, store };
+};
+
+const later = (store: SqliteStore, entries: LogEntryInput[]): Promise<LogEntry[]> =>
+  new Promise((resolve, reject) => {
+    expect(store.appendLater(entries, (r) => (r instanceof Error ? reject(r) : resolve(r)))).toBe(true);
+  });
+
+const frame = (envelopes: unknown): Uint8Array => Buffer.from(JSON.stringify(envelopes));
+
+const answer = (thread: AppendThread, bytes: Uint8Array): Promise<Error | undefined> => new Promise((resolve) => thread.post(bytes, {}, resolve));
+
+describe('the store’s writer thread', () => {
+  it('stores what the main thread would have stored, seqs and texts alike', async () => {
+    const { store } = fresh();
+    const other = fresh().store;
+    const entries: LogEntryInput[] = [
+      entry('a', 'plain'),
+      { ...entry('a', 'beyond Latin-1: → … “quoted” 😀 and a \t tab'), usage: { inputTokens: 3, outputTokens: 1, cachedTokens: 0 } },
+      { ...entry('a', ''), payload: { kind: 'tool.result', text: 'a\nb', nested: { list: [1, 2.5, -0, null, true], empty: {} } } },
+    ];
+    const committed = await later(store, entries);
+    expect(committed.map((e) => e.seq)).toEqual([1, 2, 3]);
+    other.append(entries);
+    const row = (s: SqliteStore): unknown[] => s.read('a').map((e) => [e.seq, e.type, e.agent, e.workerId, e.attempt, e.timestamp, JSON.stringify(e.payload), JSON.stringify(e.usage ?? null)]);
+    expect(row(store)).toEqual(row(other));
+    expect(store.lastSeq('a')).toBe(3);
+    // A synchronous append after it goes on from there, and the thread from that.
+    store.append([entry('a', 'keyed', 'k')]);
+    expect((await later(store, [entry('a', 'after')])).map((e) => e.seq)).toEqual([5]);
+    expect(store.read('a').map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    store.close();
+    other.close();
+  });
+
+  it('refuses a batch whose seqs do not go on from the log’s last one, and keeps nothing of it', async () => {
+    const { path, store } = fresh();
+    const thread = new AppendThread(path, []);
+    const at = (seq: number): unknown => ({ seq, sessionId: 'a', type: 'progress', payload: { text: 'x' }, agent: 'claude', workerId: 'w', attempt: 1, timestamp: '2026-01-01T00:00:00.000Z' });
+    const error = await answer(thread, frame([at(1), at(3)]));
+    expect(error).toBeInstanceOf(AppendError);
+    expect(error).toMatchObject({ kind: 'conflict', message: 'session a: the log ends at seq 1, the batch goes on with 3' });
+    expect(store.lastSeq('a')).toBe(0);
+    expect(store.read('a')).toEqual([]);
+    expect(await answer(thread, frame([at(1), at(2)]))).toBeUndefined();
+    expect(store.lastSeq('a')).toBe(2);
+    thread.close();
+    store.close();
+  });
+
+  it('refuses what is not a batch, and an unknown session, with a kind', async () => {
+    const { path, store } = fresh();
+    const thread = new AppendThread(path, []);
+    expect(await answer(thread, Buffer.from('not json'))).toMatchObject({ kind: 'malformed' });
+    expect(await answer(thread, frame({ seq: 1 }))).toMatchObject({ kind: 'malformed', message: 'a batch that is not an array of envelopes' });
+    expect(await answer(thread, frame([{ seq: 1, sessionId: 'nope' }]))).toMatchObject({ kind: 'unknown', message: 'unknown session nope' });
+    // Still usable after each.
+    expect(store.appendLater([entry('a', 'fine')], () => undefined)).toBe(true);
+    store.drainAppends();
+    expect(store.lastSeq('a')).toBe(1);
+    thread.close();
+    store.close();
+  });
+
+  it('drain() answers every batch in flight before it returns, in order', () => {
+    const { store } = fresh();
+    const landed: number[][] = [];
+    for (let i = 0; i < 3; i++) store.appendLater([entry('a', `${i}`), entry('a', `${i}'`)], (r) => landed.push(r instanceof Error ? [-1] : r.map((e) => e.seq)));
+    expect(landed).toEqual([]);
+    store.drainAppends();
+    expect(landed).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    store.close();
+  });
+
+  it('goes the synchronous way for entries that need the main thread: a key, or rows of their own', () => {
+    const { store } = fresh();
+    expect(store.appendLater([entry('a', 'x', 'key')], () => undefined)).toBe(false);
+    expect(store.appendLater([{ ...entry('a', 'x'), withinCommit: () => undefined }], () => undefined)).toBe(false);
+    store.close();
+  });
+});
