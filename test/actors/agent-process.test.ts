@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assign, createActor, sendTo, setup, toPromise } from 'xstate';
-import { agentProcess, type AgentProcessEvent, type AgentProcessInput } from '../../src/actors/agent-process.js';
+import { agentProcess, createAgentProcess, type AgentProcessEvent, type AgentProcessInput } from '../../src/actors/agent-process.js';
+import type { AgentEventInput } from '../../src/protocol/index.js';
 import { fakeCommand, isAlive, tempDir } from '../helpers/fake-agents.js';
 
 /** A minimal parent, just enough to watch what the actor sends back. */
@@ -58,6 +59,34 @@ describe('agentProcess actor', () => {
     const kinds = seen.flatMap((e) => (e.type === 'agent.events' ? e.events.map((x) => x.payload.kind) : []));
     expect(kinds.filter((k) => k === 'tool.call')).toHaveLength(2);
     expect(kinds).toContain('run.completed');
+  });
+
+  it('hands the events one commit lands to the machine as one agent.events, before the exit', async () => {
+    // A log that commits whatever was recorded every 150 ms, in one go (as a batch on the writer thread lands).
+    let waiting: (() => void)[] = [];
+    let recorded: AgentEventInput[] = [];
+    const timer = setInterval(() => {
+      for (const fn of waiting.splice(0)) fn();
+    }, 150);
+    const deps = {
+      record: (events: AgentEventInput[], then: () => void) => {
+        recorded.push(...events);
+        waiting.push(then);
+      },
+      afterCommit: (then: () => void) => (waiting.length > 0 ? waiting.push(then) : then()),
+    };
+    const actor = createActor(harness.provide({ actors: { agentProcess: createAgentProcess(deps) } }), { input: input({ FAKE_SCENARIO: 'multi', FAKE_DELAY_MS: '20' }) });
+    actor.start();
+    await toPromise(actor);
+    clearInterval(timer);
+    const seen = actor.getSnapshot().context.seen;
+    const batches = seen.filter((e) => e.type === 'agent.events');
+    // Every event once, in order, in fewer steps than chunks (each line came as its own chunk).
+    expect(batches.flatMap((e) => e.events)).toEqual(recorded);
+    expect(batches.length).toBeLessThan(recorded.length);
+    expect(seen.at(-1)?.type).toBe('agent.exited');
+    recorded = [];
+    waiting = [];
   });
 
   it('stops the agent on agent.stop', async () => {

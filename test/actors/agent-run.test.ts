@@ -26,6 +26,7 @@ function start(opts: {
   killGraceMs?: number;
   attempt?: number;
   prompt?: string;
+  afterCommit?: (fn: () => void, lost?: () => void) => void;
 }): { run: AgentRun; done: Promise<Outcome>; events: AgentEventInput[]; dir: string } {
   const dir = tempDir();
   const cli = opts.cli ?? 'claude';
@@ -47,7 +48,7 @@ function start(opts: {
       stderrTailBytes: 4096,
       killGraceMs: opts.killGraceMs ?? 2000,
     },
-    { onSpawn: (p) => (pid = p), onEvents: (batch) => events.push(...batch) },
+    { onSpawn: (p) => (pid = p), onEvents: (batch) => events.push(...batch), ...(opts.afterCommit ? { afterCommit: opts.afterCommit } : {}) },
   );
   const done = run.run().then((exit) => ({ exit, events, pid, dir }));
   return { run, done, events, dir };
@@ -82,6 +83,23 @@ describe('AgentRun with fake agents', () => {
     expect(raw).toBe(recorded);
     const [launch] = readLaunches(argvFile);
     expect(launch?.argv).toContain('Do two steps');
+  });
+
+  it('closes its files only after the raw lines waiting for their commit are written, however late it lands', async () => {
+    // A log committing on another thread lands after the agent has exited.
+    const { done } = start({ env: { FAKE_SCENARIO: 'multi' }, afterCommit: (fn) => setTimeout(fn, 100) });
+    const { exit, events, dir } = await done;
+    expect(exit.exitCode).toBe(0);
+    expect(kinds(events)).not.toContain('io.failed');
+    const raw = readFileSync(`${rawPathOf(join(dir, 'ws', 'sess-1'), 'implementer', 1, 'claude')}.stdout.log`, 'utf8');
+    expect(raw).toBe(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'transcripts', 'claude', 'multi.stdout.jsonl'), 'utf8'));
+  });
+
+  it('still ends when the log refused the lines the raw copy waits for (they stay out of it)', async () => {
+    const { done } = start({ env: { FAKE_SCENARIO: 'multi' }, afterCommit: (_fn, lost) => setTimeout(() => lost?.(), 50) });
+    const { exit, dir } = await done;
+    expect(exit.exitCode).toBe(0);
+    expect(readFileSync(`${rawPathOf(join(dir, 'ws', 'sess-1'), 'implementer', 1, 'claude')}.stdout.log`, 'utf8')).toBe('');
   });
 
   it('cuts a 10 MB line into one error event and keeps reading', async () => {
