@@ -15,6 +15,13 @@ export class WriterClosedError extends Error {
   }
 }
 
+/** Runs after the `after`-th entry of its batch is delivered; `lost` instead if the batch failed. */
+interface Waiter {
+  after: number;
+  fn: () => void;
+  lost: (() => void) | undefined;
+}
+
 /**
  * Batches appends into one transaction per event-loop turn (setImmediate), then hands the
  * committed batch — each entry now with its seq — to `publish` (bus, clients) in one call, and
@@ -26,13 +33,6 @@ export class WriterClosedError extends Error {
  * order and grow when the thread is slower than the turns. `flush()` and `close()` still commit
  * everything before they return.
  */
-/** Runs after the `after`-th entry of its batch is delivered; `lost` instead if the batch failed. */
-interface Waiter {
-  after: number;
-  fn: () => void;
-  lost: (() => void) | undefined;
-}
-
 export class EventWriter {
   private pending: LogEntryInput[] = [];
   private dones: (Committed | undefined)[] = [];
@@ -42,6 +42,8 @@ export class EventWriter {
   private inFlight: { waiters: Waiter[] } | undefined;
   private scheduled = false;
   private closed = false;
+  /** The log refused a batch: nothing appended since can be committed. */
+  private failed = false;
 
   constructor(
     private readonly log: EventLog,
@@ -64,7 +66,8 @@ export class EventWriter {
    * flight), or `lost` if the log refused it (the owner is stopping the session then).
    */
   afterCommit(fn: () => void, lost?: () => void): void {
-    if (this.pending.length > 0) this.waiters.push({ after: this.pending.length, fn, lost });
+    if (this.failed) lost?.();
+    else if (this.pending.length > 0) this.waiters.push({ after: this.pending.length, fn, lost });
     else if (this.inFlight) this.inFlight.waiters.push({ after: 0, fn, lost });
     else fn();
   }
@@ -123,6 +126,7 @@ export class EventWriter {
   /** Nothing of the batch was kept, and nothing may act on it: the owner must stop the session. */
   private fail(error: unknown, batch: readonly LogEntryInput[], waiters: readonly Waiter[]): void {
     this.closed = true;
+    this.failed = true;
     // What was appended behind it cannot be committed either.
     const lost = [...batch, ...this.pending];
     const waiting = [...waiters, ...this.waiters];

@@ -49,8 +49,19 @@ describe.each([
     const store = open();
     const errors: unknown[] = [];
     const writer = new EventWriter(logOf(store), () => undefined, (e, lost) => errors.push([String(e), lost.length]));
+    const seen: string[] = [];
     writer.append(entry('missing', 'x'));
+    writer.afterCommit(
+      () => seen.push('committed'),
+      () => seen.push('lost'),
+    );
     await vi.waitFor(() => expect(errors).toEqual([['Error: unknown session missing', 1]]));
+    // Nothing waiting on the refused batch, or asking after it, is told it was committed.
+    writer.afterCommit(
+      () => seen.push('committed later'),
+      () => seen.push('lost later'),
+    );
+    expect(seen).toEqual(['lost', 'lost later']);
     store.close();
   });
 

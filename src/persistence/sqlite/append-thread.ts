@@ -26,11 +26,12 @@ export class AppendError extends Error {
 const DRAIN_TIMEOUT_MS = 10_000;
 
 /**
- * The writer thread of one SQLite store (append-worker.mjs): batches are posted as the
- * clients' frame of their envelopes (seqs given) and answered in order: committed, or an error. Answers arrive as messages
- * (the event loop goes on meanwhile); drain() takes them synchronously (Atomics.wait and
- * receiveMessageOnPort, as the PostgreSQL bridge does), for a caller that must have everything
- * committed now.
+ * The writer thread of one SQLite store (append-worker.mjs): batches are posted as the clients'
+ * frame of their envelopes (seqs given) and answered in order: committed, or an error. Answers
+ * arrive as messages (the event loop goes on meanwhile); drain() takes them synchronously
+ * (Atomics.wait and receiveMessageOnPort, as the PostgreSQL bridge does) for a caller that must
+ * have everything committed now. A thread that died is only noticed there after the timeout
+ * (its exit is an event, which cannot arrive while this thread waits).
  */
 export class AppendThread {
   private readonly worker: Worker;
@@ -58,10 +59,6 @@ export class AppendThread {
     this.port.on('message', (m: unknown) => this.answer(m));
     this.worker.on('error', (error) => this.fail(error));
     this.worker.on('exit', (code) => this.fail(new AppendError('gone', `the log writer thread ended (exit code ${code})`)));
-  }
-
-  get inFlight(): number {
-    return this.waiting.length;
   }
 
   /** Posts a batch (its frame: a JSON array of envelopes, as UTF-8); `landed` runs once, with its answer. */
