@@ -55,7 +55,8 @@ export function createAgentProcess(deps: AgentProcessDeps = {}) {
      * Events committed by one log transaction reach the machine as one `agent.events`: a chatty
      * agent's turn commits several chunks of output, and each machine step (a context copy, the
      * silence timer set again, forwarding) cost ~0.1 ms per chunk. Sent in a microtask after the
-     * transaction's callbacks, and before anything else this run sends, so order is kept.
+     * transaction's callbacks, and before anything else this run sends (what other runs hand on
+     * in the same landing may reach the machine first).
      */
     let committed: AgentEventInput[] | undefined;
     const sendCommitted = (): void => {

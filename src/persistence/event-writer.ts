@@ -42,8 +42,6 @@ export class EventWriter {
   private inFlight: { waiters: Waiter[] } | undefined;
   private scheduled = false;
   private closed = false;
-  /** The log refused a batch: nothing appended since can be committed. */
-  private failed = false;
 
   constructor(
     private readonly log: EventLog,
@@ -63,10 +61,11 @@ export class EventWriter {
 
   /**
    * Runs `fn` once everything appended so far is committed (at once if nothing is pending or in
-   * flight), or `lost` if the log refused it (the owner is stopping the session then).
+   * flight), or `lost` if the log refused it (the owner is stopping the session then) or the
+   * writer is closed (what was appended since was refused: nothing may pass it off as logged).
    */
   afterCommit(fn: () => void, lost?: () => void): void {
-    if (this.failed) lost?.();
+    if (this.closed) lost?.();
     else if (this.pending.length > 0) this.waiters.push({ after: this.pending.length, fn, lost });
     else if (this.inFlight) this.inFlight.waiters.push({ after: 0, fn, lost });
     else fn();
@@ -123,10 +122,12 @@ export class EventWriter {
     this.deliver(committed, dones, waiters);
   }
 
-  /** Nothing of the batch was kept, and nothing may act on it: the owner must stop the session. */
+  /**
+   * The batch was refused (or, with a writer thread that is gone, may or may not be in the log):
+   * nothing may act on it, and the owner must stop the session (a resume reads the log).
+   */
   private fail(error: unknown, batch: readonly LogEntryInput[], waiters: readonly Waiter[]): void {
     this.closed = true;
-    this.failed = true;
     // What was appended behind it cannot be committed either.
     const lost = [...batch, ...this.pending];
     const waiting = [...waiters, ...this.waiters];

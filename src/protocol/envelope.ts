@@ -124,6 +124,16 @@ export function batchFrame(entries: readonly LogEntry[]): Buffer {
   return made.utf8;
 }
 
+/**
+ * A frame made ahead is let go once its batch has landed (and been published): after this turn's
+ * clients, or at once if no client took it. Kept longer, a CLI run without WebSocket clients held
+ * the last frames for good.
+ */
+export function releaseFrame(utf8: Buffer): void {
+  const frame = frames.find((f) => f.utf8 === utf8);
+  if (frame?.ahead) dropAfterTurn(frame);
+}
+
 function keep(frame: Frame): void {
   frames.push(frame);
   if (frames.length > FRAMES_KEPT) frames.shift();

@@ -76,6 +76,13 @@ describe.each([
     writer.close();
     expect(store.lastSeq('a')).toBe(2);
     writer.append(entry('a', 'late'));
+    // Nothing may treat the refused append as logged (an agent's raw copy waits on this).
+    const seen: string[] = [];
+    writer.afterCommit(
+      () => seen.push('committed'),
+      () => seen.push('lost'),
+    );
+    expect(seen).toEqual(['lost']);
     expect(errors).toHaveLength(1);
     expect(errors[0]?.[0]).toBeInstanceOf(WriterClosedError);
     expect(errors[0]).toEqual([expect.objectContaining({ kind: 'closed' }), 1]);

@@ -4,6 +4,7 @@ import { distPath } from '../../package-root.js';
 import { StoreError } from '../store-error.js';
 
 const Answer = z.union([
+  z.object({ ready: z.literal(true) }),
   z.object({ id: z.number(), ok: z.literal(true) }),
   z.object({ id: z.number(), error: z.object({ kind: z.string(), message: z.string(), code: z.string().optional() }) }),
 ]);
@@ -11,7 +12,12 @@ const Answer = z.union([
 /** `undefined`: committed. */
 export type Landed = (error: Error | undefined) => void;
 
-/** A failed batch: nothing of it was kept. `kind` as the thread reported it (`fenced`, `unknown`, `sqlite`, ...). */
+/**
+ * A batch the thread did not commit, `kind` as it said (`fenced` comes as a StoreError;
+ * `unknown`, `conflict`, `malformed`, `sqlite`), or a thread that failed: `unstarted` (it never
+ * opened the store: nothing posted to it was committed), `gone`, `timeout`, `protocol` (whether
+ * the batches in flight were committed is not known; the thread is ended).
+ */
 export class AppendError extends Error {
   constructor(
     readonly kind: string,
@@ -22,16 +28,15 @@ export class AppendError extends Error {
   }
 }
 
-/** How long drain() waits for one answer: SQLite's busy timeout on the thread's side, and slack. */
-const DRAIN_TIMEOUT_MS = 10_000;
+/** How long a batch may go unanswered: SQLite's busy timeout on the thread's side (5 s), and slack. */
+const ANSWER_TIMEOUT_MS = 10_000;
 
 /**
  * The writer thread of one SQLite store (append-worker.mjs): batches are posted as the clients'
  * frame of their envelopes (seqs given) and answered in order: committed, or an error. Answers
  * arrive as messages (the event loop goes on meanwhile); drain() takes them synchronously
  * (Atomics.wait and receiveMessageOnPort, as the PostgreSQL bridge does) for a caller that must
- * have everything committed now. A thread that died is only noticed there after the timeout
- * (its exit is an event, which cannot arrive while this thread waits).
+ * have everything committed now.
  */
 export class AppendThread {
   private readonly worker: Worker;
@@ -39,8 +44,11 @@ export class AppendThread {
   private readonly flag: Int32Array;
   private readonly waiting: { id: number; landed: Landed }[] = [];
   private next = 1;
-  /** Set when the thread failed or did not answer: later batches must take the synchronous way. */
-  broken: Error | undefined;
+  private started = false;
+  /** Fails the thread when the oldest batch waits too long (also outside a drain). */
+  private watchdog: NodeJS.Timeout | undefined;
+  /** Set when the thread failed: later batches must take the synchronous way. */
+  broken: AppendError | undefined;
 
   constructor(path: string, pragmas: readonly string[]) {
     const signal = new SharedArrayBuffer(4);
@@ -55,10 +63,10 @@ export class AppendThread {
     });
     // Only a batch in flight keeps the process alive (the port is ref'd while one is).
     this.worker.unref();
-    this.port.unref();
     this.port.on('message', (m: unknown) => this.answer(m));
-    this.worker.on('error', (error) => this.fail(error));
-    this.worker.on('exit', (code) => this.fail(new AppendError('gone', `the log writer thread ended (exit code ${code})`)));
+    this.port.unref();
+    this.worker.on('error', (error) => this.fail(this.started ? 'gone' : 'unstarted', `the log writer thread failed: ${error.message}`));
+    this.worker.on('exit', (code) => this.fail(this.started ? 'gone' : 'unstarted', `the log writer thread ended (exit code ${code})`));
   }
 
   /** Posts a batch (its frame: a JSON array of envelopes, as UTF-8); `landed` runs once, with its answer. */
@@ -66,7 +74,10 @@ export class AppendThread {
     if (this.broken) return landed(this.broken);
     const id = this.next++;
     this.waiting.push({ id, landed });
-    if (this.waiting.length === 1) this.port.ref();
+    if (this.waiting.length === 1) {
+      this.port.ref();
+      this.arm();
+    }
     // A copy of exactly the frame's bytes, handed over without a second copy.
     const bytes = new Uint8Array(frame);
     this.port.postMessage({ id, bytes, epochs }, [bytes.buffer]);
@@ -81,8 +92,9 @@ export class AppendThread {
         this.answer(received.message);
         continue;
       }
-      if (Atomics.wait(this.flag, 0, seen, DRAIN_TIMEOUT_MS) === 'timed-out') {
-        this.fail(new AppendError('timeout', `the log writer thread did not answer within ${DRAIN_TIMEOUT_MS / 1000} s`));
+      // A thread that died cannot say so here (its exit is an event): the timeout ends the wait.
+      if (Atomics.wait(this.flag, 0, seen, ANSWER_TIMEOUT_MS) === 'timed-out') {
+        this.fail(this.started ? 'timeout' : 'unstarted', `the log writer thread did not answer within ${ANSWER_TIMEOUT_MS / 1000} s`);
       }
     }
   }
@@ -91,28 +103,45 @@ export class AppendThread {
   close(): void {
     this.drain();
     this.broken ??= new AppendError('closed', 'the log writer thread is closed');
+    clearTimeout(this.watchdog);
     // The thread closes the channel once its connection is closed.
     this.port.postMessage('close');
   }
 
+  private arm(): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => this.fail(this.started ? 'timeout' : 'unstarted', `the log writer thread did not answer within ${ANSWER_TIMEOUT_MS / 1000} s`), ANSWER_TIMEOUT_MS);
+    this.watchdog.unref();
+  }
+
   private answer(message: unknown): void {
-    const answer = Answer.safeParse(message);
+    const parsed = Answer.safeParse(message);
+    const a = parsed.success ? parsed.data : undefined;
+    if (a !== undefined && 'ready' in a) {
+      this.started = true;
+      return;
+    }
     const first = this.waiting[0];
-    if (!answer.success || first === undefined || answer.data.id !== first.id) {
-      return this.fail(new AppendError('protocol', `the log writer thread answered out of turn: ${JSON.stringify(message).slice(0, 200)}`));
+    if (a === undefined || first === undefined || a.id !== first.id) {
+      return this.fail('protocol', `the log writer thread answered out of turn: ${JSON.stringify(message).slice(0, 200)}`);
     }
     this.waiting.shift();
-    if (this.waiting.length === 0) this.port.unref();
-    const a = answer.data;
+    if (this.waiting.length === 0) {
+      this.port.unref();
+      clearTimeout(this.watchdog);
+    } else this.arm();
     if ('ok' in a) return first.landed(undefined);
     first.landed(a.error.kind === 'fenced' ? new StoreError('fenced', a.error.message) : new AppendError(a.error.kind, a.error.message, a.error.code));
   }
 
-  /** Every batch in flight fails with `error` (whether the thread committed it is unknown: the owner must stop). */
-  private fail(error: Error): void {
-    if (!this.broken) this.broken = error;
-    const lost = this.waiting.splice(0);
+  /** The thread is done for: every batch in flight gets the error, and a thread still running is ended. */
+  private fail(kind: string, message: string): void {
+    if (this.broken) return;
+    const error = new AppendError(kind, message);
+    this.broken = error;
+    clearTimeout(this.watchdog);
     this.port.unref();
-    for (const w of lost) w.landed(error);
+    void this.worker.terminate();
+    for (const w of this.waiting.splice(0)) w.landed(error);
   }
 }

@@ -73,6 +73,9 @@ const append = db.transaction((bytes, epochs) => {
   for (const [id, seq] of last) bumpSeq.run(seq, id);
 });
 
+// Everything above is ready: until this arrives, no batch can have been committed here.
+port.postMessage({ ready: true });
+
 port.on('message', (m) => {
   if (m === 'close') {
     db.close();

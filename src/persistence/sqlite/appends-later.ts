@@ -1,7 +1,7 @@
-import { batchFrame } from '../../protocol/envelope.js';
+import { batchFrame, releaseFrame } from '../../protocol/envelope.js';
 import type { Fences } from '../fence.js';
 import type { LogEntry, LogEntryInput } from '../types.js';
-import { AppendThread } from './append-thread.js';
+import { AppendError, AppendThread } from './append-thread.js';
 import { BACKSTOP_PAGES, WAL_FILE_LIMIT_BYTES } from './checkpointer.js';
 
 /** The entry as stored (without its in-transaction callback); built field by field, no spread copies. */
@@ -28,6 +28,8 @@ export class LaterAppends {
     private readonly path: string,
     private readonly fences: Fences,
     private readonly lastSeq: (sessionId: string) => number,
+    /** The synchronous append, for batches a thread that never started could not take. */
+    private readonly appendNow: (entries: readonly LogEntryInput[]) => LogEntry[],
   ) {}
 
   /**
@@ -60,11 +62,25 @@ export class LaterAppends {
       out.push(committed(e, ++seq));
     }
     if (session !== undefined) this.handedOut.set(session, seq);
-    this.thread.post(batchFrame(out), epochs, (error) => {
-      if (error === undefined) return landed(out);
-      // Nothing of it was kept: the next seqs are the log's again.
+    const frame = batchFrame(out);
+    this.thread.post(frame, epochs, (error) => {
+      if (error === undefined) {
+        landed(out);
+        return releaseFrame(frame);
+      }
+      releaseFrame(frame);
+      // Not kept (or not known to be): the next seqs are the log's again.
       for (const id of sessions) this.handedOut.delete(id);
-      landed(error);
+      // A thread that never opened the store committed nothing: these go the synchronous way,
+      // in the order they were posted, like every batch after them.
+      if (!(error instanceof AppendError && error.kind === 'unstarted')) return landed(error);
+      let committedNow: LogEntry[];
+      try {
+        committedNow = this.appendNow(entries);
+      } catch (failure) {
+        return landed(failure instanceof Error ? failure : new Error(String(failure)));
+      }
+      landed(committedNow);
     });
     return true;
   }

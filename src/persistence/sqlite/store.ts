@@ -101,7 +101,7 @@ export class SqliteStore implements Store {
     this.getSeq = this.db.prepare<[string], { last_seq: number; lease_epoch: number }>('SELECT last_seq, lease_epoch FROM sessions WHERE id = ?');
     this.byKey = this.db.prepare<[string, string], EventRow>('SELECT * FROM events WHERE session_id = ? AND idem_key = ?');
     this.appendTx = this.db.transaction((batch: readonly LogEntryInput[]) => this.appendBatch(batch));
-    this.later = new LaterAppends(path, this.fences, (id) => this.lastSeq(id));
+    this.later = new LaterAppends(path, this.fences, (id) => this.lastSeq(id), (entries) => this.append(entries));
   }
 
   close(): void {

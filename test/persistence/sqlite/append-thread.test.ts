@@ -1,6 +1,8 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { Fences } from '../../../src/persistence/fence.js';
 import { AppendError, AppendThread } from '../../../src/persistence/sqlite/append-thread.js';
+import { LaterAppends } from '../../../src/persistence/sqlite/appends-later.js';
 import { SqliteStore } from '../../../src/persistence/sqlite/store.js';
 import type { LogEntry, LogEntryInput } from '../../../src/persistence/types.js';
 import { tempDir } from '../../helpers/fake-agents.js';
@@ -92,6 +94,31 @@ describe('the store’s writer thread', () => {
     const { store } = fresh();
     expect(store.appendLater([entry('a', 'x', 'key')], () => undefined)).toBe(false);
     expect(store.appendLater([{ ...entry('a', 'x'), withinCommit: () => undefined }], () => undefined)).toBe(false);
+    store.close();
+  });
+});
+
+describe('a writer thread that cannot start', () => {
+  it('fails what was posted as unstarted (nothing of it committed), and is broken for later batches', async () => {
+    const thread = new AppendThread(join(tempDir('orch-append-'), 'missing', 'orchestrate.db'), []);
+    const error = await answer(thread, frame([]));
+    expect(error).toMatchObject({ kind: 'unstarted' });
+    expect(thread.broken).toMatchObject({ kind: 'unstarted' });
+    expect(await answer(thread, frame([]))).toBe(thread.broken);
+  });
+
+  it('has its batches committed the synchronous way instead, in order', async () => {
+    const { store } = fresh();
+    const later = new LaterAppends(join(tempDir('orch-append-'), 'missing', 'orchestrate.db'), new Fences(), (id) => store.lastSeq(id), (entries) => store.append(entries));
+    const landed: (number[] | string)[] = [];
+    const take = (r: LogEntry[] | Error): number => landed.push(r instanceof Error ? r.message : r.map((e) => e.seq));
+    expect(later.append([entry('a', '1'), entry('a', '2')], take)).toBe(true);
+    expect(later.append([entry('a', '3')], take)).toBe(true);
+    await vi.waitFor(() => expect(landed).toHaveLength(2));
+    expect(landed).toEqual([[1, 2], [3]]);
+    expect(store.read('a').map((e) => e.payload.text)).toEqual(['1', '2', '3']);
+    // Broken now: the store's own appendLater would say no, and the caller appends itself.
+    expect(later.takes([entry('a', '4')])).toBe(false);
     store.close();
   });
 });
