@@ -360,6 +360,8 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     inspector,
     send: (event) => {
       recorder.note('control', { text: event.type, control: event });
+      // In the log before the machine acts on it and before the caller hears it was accepted.
+      recorder.writer.flush();
       actor.send(event);
     },
     settled: async () => {
