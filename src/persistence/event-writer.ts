@@ -38,8 +38,8 @@ export class EventWriter {
   private dones: (Committed | undefined)[] = [];
   /** Waiters on pending entries, in the order they were asked for. */
   private waiters: Waiter[] = [];
-  /** A batch handed to appendLater that has not landed, and the waiters on it. */
-  private inFlight: { waiters: Waiter[] } | undefined;
+  /** A batch handed to appendLater that has not landed: its size, and the waiters on it. */
+  private inFlight: { length: number; waiters: Waiter[] } | undefined;
   private scheduled = false;
   private closed = false;
 
@@ -67,7 +67,7 @@ export class EventWriter {
   afterCommit(fn: () => void, lost?: () => void): void {
     if (this.closed) lost?.();
     else if (this.pending.length > 0) this.waiters.push({ after: this.pending.length, fn, lost });
-    else if (this.inFlight) this.inFlight.waiters.push({ after: 0, fn, lost });
+    else if (this.inFlight) this.inFlight.waiters.push({ after: this.inFlight.length, fn, lost });
     else fn();
   }
 
@@ -101,13 +101,13 @@ export class EventWriter {
     this.dones = [];
     this.waiters = [];
     if (later && this.log.appendLater) {
-      const flight = { waiters: [] as Waiter[] };
+      // Waiters asked for while it is in flight go after its last entry.
+      const flight = { length: batch.length, waiters };
       this.inFlight = flight;
       const landed = (result: LogEntry[] | Error): void => {
         if (this.inFlight === flight) this.inFlight = undefined;
-        if (result instanceof Error) return this.fail(result, batch, [...waiters, ...flight.waiters]);
+        if (result instanceof Error) return this.fail(result, batch, waiters);
         this.deliver(result, dones, waiters);
-        for (const w of flight.waiters) w.fn();
         if (this.pending.length > 0) this.schedule();
       };
       if (this.log.appendLater(batch, landed)) return;

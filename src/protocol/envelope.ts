@@ -80,8 +80,6 @@ interface Frame {
   last: Encoded;
   length: number;
   utf8: Buffer;
-  /** Made ahead for a batch not committed yet: kept until a client has had it. */
-  ahead: boolean;
 }
 /** The store's frames made ahead, and the one a turn's clients share: a few, never one per entry. */
 const frames: Frame[] = [];
@@ -99,11 +97,8 @@ export function frameOf(batch: readonly Encoded[]): Buffer {
   const last = batch.at(-1);
   if (first === undefined || last === undefined) return Buffer.from('[]');
   const found = frames.find((f) => f.first === first && f.last === last && f.length === batch.length);
-  if (found) {
-    if (found.ahead) dropAfterTurn(found);
-    return found.utf8;
-  }
-  const made: Frame = { first, last, length: batch.length, utf8: arrayBytes(batch), ahead: false };
+  if (found) return found.utf8;
+  const made: Frame = { first, last, length: batch.length, utf8: arrayBytes(batch) };
   keep(made);
   dropAfterTurn(made);
   return made.utf8;
@@ -119,19 +114,19 @@ export function batchFrame(entries: readonly LogEntry[]): Buffer {
   const first = items[0];
   const last = items.at(-1);
   if (first === undefined || last === undefined) return Buffer.from('[]');
-  const made: Frame = { first, last, length: items.length, utf8: arrayBytes(items), ahead: true };
+  const made: Frame = { first, last, length: items.length, utf8: arrayBytes(items) };
   keep(made);
   return made.utf8;
 }
 
 /**
- * A frame made ahead is let go once its batch has landed (and been published): after this turn's
- * clients, or at once if no client took it. Kept longer, a CLI run without WebSocket clients held
- * the last frames for good.
+ * A frame made ahead is let go once its batch has landed and been published: after this turn,
+ * whose clients got it. Kept longer, a CLI run without WebSocket clients held the last frames for
+ * good.
  */
 export function releaseFrame(utf8: Buffer): void {
   const frame = frames.find((f) => f.utf8 === utf8);
-  if (frame?.ahead) dropAfterTurn(frame);
+  if (frame) dropAfterTurn(frame);
 }
 
 function keep(frame: Frame): void {
@@ -141,7 +136,6 @@ function keep(frame: Frame): void {
 
 /** Dropped once the turn's clients have had it. */
 function dropAfterTurn(frame: Frame): void {
-  frame.ahead = false;
   setImmediate(() => {
     const at = frames.indexOf(frame);
     if (at >= 0) frames.splice(at, 1);

@@ -96,7 +96,7 @@ function typing(ui: UiState, mode: Extract<Mode, { kind: 'filter' | 'answer' }>,
   if (key.escape) return { ui: normal(ui) };
   // "name\r" in one chunk is the text and then Enter: the Enter must not be lost with the chunk.
   const enterInChunk = !key.return && !key.ctrl && input.length > 1 && NEWLINE_AT_END.test(input);
-  const text = edit(mode.text, enterInChunk ? input.replace(NEWLINE_AT_END, '') : input, key);
+  const text = key.return ? mode.text : edit(mode.text, enterInChunk ? input.replace(NEWLINE_AT_END, '') : input, key);
   if (!key.return && !enterInChunk) return { ui: { ...ui, mode: { ...mode, text } } };
   if (mode.kind === 'filter') {
     const filter = parseFilter(text);

@@ -13,16 +13,20 @@ export function committed(e: LogEntryInput, seq: number): LogEntry {
 }
 
 /**
- * The store's appends on its writer thread (append-thread.ts). The seqs are given here, from the
- * last one handed out (the thread checks that they go on from the log's last one), so that the
- * batch's frame for the live clients is made now and the thread stores the entries from it: each
- * entry is encoded once, for both. Batches land in the order they were posted.
+ * The store's appends on its writer thread (append-thread.ts). The seqs are given here, going on
+ * from the session's batches still in flight or else from the log (the thread checks that they
+ * go on from the log's last one), so that the batch's frame for the live clients is made now and
+ * the thread stores the entries from it: each entry is encoded once, for both. Batches land in
+ * the order they were posted.
  */
 export class LaterAppends {
   /** Started with the first batch. */
   private thread: AppendThread | undefined;
-  /** Per session, the last seq given here (committed or in flight). */
-  private readonly handedOut = new Map<string, number>();
+  /**
+   * Per session with batches on the thread, the last seq given to them and how many they are.
+   * A session with none takes its next seq from the log (whatever was appended meanwhile).
+   */
+  private readonly inFlight = new Map<string, { seq: number; batches: number }>();
 
   constructor(
     private readonly path: string,
@@ -42,35 +46,35 @@ export class LaterAppends {
     return true;
   }
 
-  append(entries: readonly LogEntryInput[], landed: (result: LogEntry[] | Error) => void): boolean {
-    if (!this.takes(entries)) return false;
+  /** Posts a batch `takes` accepted; `landed` gets its entries with their seqs, or the error. */
+  append(entries: readonly LogEntryInput[], landed: (result: LogEntry[] | Error) => void): void {
     this.thread ??= new AppendThread(this.path, [`wal_autocheckpoint = ${BACKSTOP_PAGES}`, `journal_size_limit = ${WAL_FILE_LIMIT_BYTES}`]);
     const epochs: Record<string, number> = {};
     const out: LogEntry[] = [];
-    const sessions = new Set<string>();
+    /** Per session in the batch, its last seq (runs of one session's entries share a lookup). */
+    const last = new Map<string, number>();
     let session: string | undefined;
     let seq = 0;
     for (const e of entries) {
       if (e.sessionId !== session) {
-        if (session !== undefined) this.handedOut.set(session, seq);
+        if (session !== undefined) last.set(session, seq);
         session = e.sessionId;
-        sessions.add(session);
-        seq = this.handedOut.get(session) ?? this.lastSeq(session);
+        seq = last.get(session) ?? this.inFlight.get(session)?.seq ?? this.lastSeq(session);
         const epoch = this.fences.epochOf(session);
         if (epoch !== undefined) epochs[session] = epoch;
       }
       out.push(committed(e, ++seq));
     }
-    if (session !== undefined) this.handedOut.set(session, seq);
+    if (session !== undefined) last.set(session, seq);
+    for (const [id, s] of last) this.inFlight.set(id, { seq: s, batches: (this.inFlight.get(id)?.batches ?? 0) + 1 });
     const frame = batchFrame(out);
     this.thread.post(frame, epochs, (error) => {
-      if (error === undefined) {
-        landed(out);
-        return releaseFrame(frame);
+      for (const id of last.keys()) {
+        const held = this.inFlight.get(id);
+        if (held && --held.batches === 0) this.inFlight.delete(id);
       }
       releaseFrame(frame);
-      // Not kept (or not known to be): the next seqs are the log's again.
-      for (const id of sessions) this.handedOut.delete(id);
+      if (error === undefined) return landed(out);
       // A thread that never opened the store committed nothing: these go the synchronous way,
       // in the order they were posted, like every batch after them.
       if (!(error instanceof AppendError && error.kind === 'unstarted')) return landed(error);
@@ -82,12 +86,6 @@ export class LaterAppends {
       }
       landed(committedNow);
     });
-    return true;
-  }
-
-  /** The next seqs are read from the log again (a synchronous append, a lease taken). */
-  forget(sessionId: string): void {
-    this.handedOut.delete(sessionId);
   }
 
   drain(): void {

@@ -115,8 +115,6 @@ export class SqliteStore implements Store {
     // IMMEDIATE: take the write lock before reading last_seq, so a second process sharing the
     // file waits (busy_timeout) instead of failing on a lock upgrade.
     if (!this.db.readonly) this.checkpointer ??= new Checkpointer(this.db, this.path);
-    // appendLater's next seqs are read from the log again (its owner never has a batch in flight meanwhile).
-    for (const e of entries) this.later.forget(e.sessionId);
     return this.appendTx.immediate(entries);
   }
 
@@ -127,18 +125,13 @@ export class SqliteStore implements Store {
   appendLater(entries: readonly LogEntryInput[], landed: (result: LogEntry[] | Error) => void): boolean {
     if (this.db.readonly || !this.later.takes(entries)) return false;
     this.checkpointer ??= new Checkpointer(this.db, this.path);
-    return this.later.append(entries, landed);
+    this.later.append(entries, landed);
+    return true;
   }
 
   /** Blocks until every appendLater batch has landed. */
   drainAppends(): void {
     this.later.drain();
-  }
-
-  /** A lease taken (again): the log may have moved on under another owner meanwhile. */
-  private holdLease(sessionId: string, epoch: number): void {
-    this.fences.hold(sessionId, epoch);
-    this.later.forget(sessionId);
   }
 
   private appendBatch(batch: readonly LogEntryInput[]): LogEntry[] {
@@ -338,7 +331,7 @@ export class SqliteStore implements Store {
       this.db.prepare('UPDATE sessions SET lease_owner = ?, lease_expires_at = ?, lease_epoch = ? WHERE id = ?').run(owner, now + ttlMs, row.lease_epoch + 1, sessionId);
       return { ok: true as const, epoch: row.lease_epoch + 1 };
     }).immediate();
-    if (result.ok) this.holdLease(sessionId, result.epoch);
+    if (result.ok) this.fences.hold(sessionId, result.epoch);
     return result;
   }
 
@@ -346,7 +339,7 @@ export class SqliteStore implements Store {
     const row = this.db
       .prepare<[string, number, string, string], { lease_epoch: number }>('UPDATE sessions SET lease_owner = ?, lease_expires_at = ?, lease_epoch = lease_epoch + 1 WHERE id = ? AND lease_owner = ? RETURNING lease_epoch')
       .get(to, now + ttlMs, sessionId, from);
-    if (row) this.holdLease(sessionId, row.lease_epoch);
+    if (row) this.fences.hold(sessionId, row.lease_epoch);
     return row !== undefined;
   }
 
