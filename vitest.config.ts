@@ -18,7 +18,7 @@ export default defineConfig({
     // Actor tests spawn real processes; two cores are shared with them.
     pool: 'forks',
     // Builds dist/ once (when stale) before any file runs the CLI.
-    globalSetup: ['test/global-build.ts'],
+    globalSetup: ['test/global-build.ts', 'test/global-temp.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: [

@@ -8,7 +8,7 @@ export default defineConfig({
   test: {
     include: ['test/e2e/**/*.e2e.ts'],
     pool: 'forks',
-    globalSetup: ['test/global-build.ts'],
+    globalSetup: ['test/global-build.ts', 'test/global-temp.ts'],
     // The real CLIs start slowly (Gemini re-spawns node; Claude loads a large binary).
     testTimeout: 240_000,
     hookTimeout: 120_000,

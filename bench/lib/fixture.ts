@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_CLAUDE } from './paths.js';
@@ -10,9 +10,13 @@ export interface BenchDirs {
   workspace: string;
 }
 
-/** A throw-away git repository to work on and a workspace for the store. */
+/**
+ * A throw-away git repository to work on and a workspace for the store. The folder goes when the
+ * scenario's process exits (a pipeline run leaves ~130 MB of log); BENCH_KEEP=1 keeps it to look at.
+ */
 export function benchDirs(prefix: string): BenchDirs {
   const dir = mkdtempSync(join(tmpdir(), `orch-bench-${prefix}-`));
+  if (process.env.BENCH_KEEP !== '1') process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const target = join(dir, 'target');
   mkdirSync(target);
   writeFileSync(join(target, 'README.md'), '# bench\n');

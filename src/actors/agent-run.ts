@@ -7,19 +7,25 @@ import { execa, type ResultPromise } from 'execa';
 import type { AgentAdapter, ExitInfo, LaunchSpec } from '../agents/types.js';
 import { draft, truncate } from '../agents/common/events.js';
 import type { AgentEventDraft, AgentEventInput } from '../protocol/index.js';
-import { jsonOf, lastStr, str } from '../protocol/json.js';
 import { LineSplitter, type SplitChunk } from './line-splitter.js';
 import { forgetGroup, registerGroup, terminateGroup } from './process-registry.js';
 import { BoundedText } from './bounded-text.js';
 
 const ERROR_EVENTS_KEPT = 200;
 /**
- * How much the workspace copies may hold unwritten before reading the agent pauses. With the
+ * How much the raw copy may hold unwritten before reading the agent pauses. With the
  * default 16 KiB a chatty agent paused every ~30 events to wait for the disk, which cut each
  * event-loop turn (one log transaction, one socket write per client) short; 256 KiB holds a few
  * turns of a flood and stays small with 50 agents.
  */
 const COPY_BUFFER_BYTES = 256 * 1024;
+/**
+ * How many chunks of output (up to 64 KiB each) may wait for their commit before reading the
+ * agent pauses: memory stays bounded when the log is slower than the agent (a remote store, a
+ * busy disk). Four held the pipeline benchmark's batches to ~130 entries and cost ~10% of its
+ * throughput; sixteen measured the same as no bound.
+ */
+const UNCOMMITTED_CHUNKS = 16;
 
 export interface AgentRunOptions {
   sessionId: string;
@@ -28,7 +34,7 @@ export interface AgentRunOptions {
   attempt: number;
   adapter: AgentAdapter;
   spec: LaunchSpec;
-  /** `workspace/<session>`: normalized events go to `<agent>.jsonl`, raw output beside it. */
+  /** `workspace/<session>`: the raw output goes to its `raw/` (the log's copies beside it: runtime/agent-copies.ts). */
   sessionDir: string;
   maxLineBytes: number;
   stderrTailBytes: number;
@@ -69,12 +75,10 @@ export class AgentRun {
   private ioError: Error | undefined;
   private readonly stderr: BoundedText;
   private readonly errorEvents: AgentEventDraft[] = [];
-  /** A chunk's events share their arrival time, and runs of them their type. */
-  private readonly typeJson = lastStr();
-  private readonly timestampJson = lastStr();
-  /** The run's own fields of every `<agent>.jsonl` line, as JSON text. */
-  private readonly copyJson: { agentJson: string; tail: string };
   private state: unknown;
+  /** Chunks whose events were handed on and are not committed yet, and reading's way on once fewer are. */
+  private uncommitted = 0;
+  private resume: (() => void) | undefined;
 
   constructor(
     private readonly options: AgentRunOptions,
@@ -82,8 +86,6 @@ export class AgentRun {
   ) {
     this.stderr = new BoundedText(options.stderrTailBytes);
     this.state = options.adapter.initialState();
-    const { agent, sessionId, workerId, attempt } = options;
-    this.copyJson = { agentJson: str(agent), tail: `,"sessionId":${str(sessionId)},"workerId":${str(workerId)},"attempt":${attempt}}\n` };
   }
 
   get pid(): number | undefined {
@@ -99,7 +101,6 @@ export class AgentRun {
     const { spec, sessionDir, agent } = this.options;
     mkdirSync(sessionDir, { recursive: true });
     writeLaunchFiles(spec);
-    const events = createWriteStream(join(sessionDir, `${agent}.jsonl`), { flags: 'a', highWaterMark: COPY_BUFFER_BYTES });
     // Raw copies are per run: runs of one agent (reviews) overlap in time, and a raw stream is
     // only readable whole.
     let rawBase = rawPathOf(sessionDir, this.options.workerId, this.options.attempt, agent);
@@ -108,7 +109,7 @@ export class AgentRun {
     for (let n = 2, base = rawBase; existsSync(`${rawBase}.stdout.log`); n++) rawBase = `${base}~${n}`;
     const raw = createWriteStream(`${rawBase}.stdout.log`, { flags: 'a', highWaterMark: COPY_BUFFER_BYTES });
     const rawErr = createWriteStream(`${rawBase}.stderr.log`, { flags: 'a' });
-    for (const stream of [events, raw, rawErr]) {
+    for (const stream of [raw, rawErr]) {
       stream.on('error', (error) => {
         this.ioError ??= error;
       });
@@ -127,7 +128,7 @@ export class AgentRun {
       });
       this.child = child;
       child.catch(() => undefined);
-      if (child.pid === undefined) return await this.spawnFailed(child, events);
+      if (child.pid === undefined) return await this.spawnFailed(child);
       registerGroup(child.pid);
       this.handlers.onSpawn(child.pid);
       if (this.stopRequested) void terminateGroup(child.pid, this.options.killGraceMs);
@@ -136,12 +137,12 @@ export class AgentRun {
         this.stderr.append(chunk.toString('utf8'));
         rawErr.write(chunk);
       });
-      const reading = pipeline(child.stdout, this.sink(events, raw));
+      const reading = pipeline(child.stdout, this.sink(raw));
       const [result] = await Promise.all([child, reading]);
       const exit: ExitInfo = { exitCode: result.exitCode ?? null, signal: result.signal ?? null };
-      for (const d of this.options.adapter.finish(this.state, exit)) this.emit(d, events);
-      if (this.ioError) this.emit(draft('error', { kind: 'io.failed', text: `writing the workspace copies failed: ${this.ioError.message}`, severity: 'warning' }), events);
-      this.emit(exitEvent(exit, this.stopRequested, this.stderr.text), events);
+      for (const d of this.options.adapter.finish(this.state, exit)) this.emit(d);
+      if (this.ioError) this.emit(draft('error', { kind: 'io.failed', text: `writing the raw output copy failed: ${this.ioError.message}`, severity: 'warning' }));
+      this.emit(exitEvent(exit, this.stopRequested, this.stderr.text));
       // Whatever the agent left running in its group (servers, watchers) goes with it.
       await terminateGroup(child.pid, 0);
       forgetGroup(child.pid);
@@ -152,7 +153,7 @@ export class AgentRun {
       // the files close after them, or once the log refused them.
       const gate = this.handlers.afterCommit;
       if (gate) await new Promise<void>((resolve) => gate(resolve, resolve));
-      await Promise.all([events, raw, rawErr].map(closeStream));
+      await Promise.all([raw, rawErr].map(closeStream));
     }
   }
 
@@ -164,16 +165,16 @@ export class AgentRun {
     if (pid !== undefined) void terminateGroup(pid, this.options.killGraceMs);
   }
 
-  private sink(events: WriteStream, raw: WriteStream): Writable {
+  private sink(raw: WriteStream): Writable {
     const splitter = new LineSplitter(this.options.maxLineBytes);
     return new Writable({
-      write: (chunk: Buffer, _enc, callback) => this.take(splitter.push(chunk), events, raw, callback),
-      final: (callback) => this.take(splitter.end(), events, raw, callback),
+      write: (chunk: Buffer, _enc, callback) => this.take(splitter.push(chunk), raw, callback),
+      final: (callback) => this.take(splitter.end(), raw, callback),
     });
   }
 
   /** Translates a chunk's lines and hands their events on together, then copies the raw lines. */
-  private take({ units, raw: rawParts }: SplitChunk, events: WriteStream, raw: WriteStream, callback: (error?: Error | null) => void): void {
+  private take({ units, raw: rawParts }: SplitChunk, raw: WriteStream, callback: (error?: Error | null) => void): void {
     if (units.length === 0) return callback();
     // One arrival time for the chunk: its lines were read in the same instant.
     const now = this.now();
@@ -185,20 +186,39 @@ export class AgentRun {
         batch.push(this.stamp(overflowEvent(unit, this.options.maxLineBytes), now));
       }
     }
-    let ok = this.deliver(batch, events);
+    if (batch.length > 0) this.handlers.onEvents(batch);
     // The raw copy only shows lines whose events are committed (when there is a log): after a
     // crash, every line in it is provably in the event log.
-    const gate = this.handlers.afterCommit;
-    const copy = (): boolean => {
-      let fits = true;
-      for (const part of rawParts) fits = raw.write(part) && fits;
-      return fits;
+    const copy = (): void => {
+      for (const part of rawParts) raw.write(part);
     };
-    if (gate) gate(copy);
-    else ok = copy() && ok;
-    // Backpressure: stop reading the agent while the log files catch up.
-    if (ok) callback();
-    else Promise.all([raw.writableNeedDrain ? once(raw, 'drain') : null, events.writableNeedDrain ? once(events, 'drain') : null]).then(() => callback(), callback);
+    const gate = this.handlers.afterCommit;
+    if (gate) {
+      this.uncommitted += 1;
+      gate(
+        () => {
+          copy();
+          this.landed();
+        },
+        () => this.landed(),
+      );
+    } else copy();
+    // Backpressure: reading waits while the log is behind, then while the raw copy catches up.
+    const goOn = (): void => {
+      if (!raw.writableNeedDrain) callback();
+      else once(raw, 'drain').then(() => callback(), callback);
+    };
+    if (this.uncommitted >= UNCOMMITTED_CHUNKS) this.resume = goOn;
+    else goOn();
+  }
+
+  /** A chunk's events were committed (or refused): reading goes on once few enough wait. */
+  private landed(): void {
+    this.uncommitted -= 1;
+    const resume = this.resume;
+    if (resume === undefined || this.uncommitted >= UNCOMMITTED_CHUNKS) return;
+    this.resume = undefined;
+    resume();
   }
 
   private translate(line: string): AgentEventDraft[] {
@@ -228,28 +248,14 @@ export class AgentRun {
       : { type: d.type, agent, timestamp, payload: d.payload, sessionId, workerId, attempt };
   }
 
-  /** Copies the events to `<agent>.jsonl` and hands them on; false when the copy must drain first. */
-  private deliver(batch: AgentEventInput[], events: WriteStream): boolean {
-    if (batch.length === 0) return true;
-    // The same text JSON.stringify(event) makes, with the payload's JSON made once for all uses.
-    const { agentJson, tail } = this.copyJson;
-    let text = '';
-    for (const e of batch) {
-      text += `{"type":${this.typeJson(e.type)},"agent":${agentJson},"timestamp":${this.timestampJson(e.timestamp)},"payload":${jsonOf(e.payload)}${e.usage ? `,"usage":${JSON.stringify(e.usage)}` : ''}${tail}`;
-    }
-    const ok = events.write(text);
-    this.handlers.onEvents(batch);
-    return ok;
+  private emit(d: AgentEventDraft): void {
+    this.handlers.onEvents([this.stamp(d, this.now())]);
   }
 
-  private emit(d: AgentEventDraft, events: WriteStream): boolean {
-    return this.deliver([this.stamp(d, this.now())], events);
-  }
-
-  private async spawnFailed(child: ResultPromise, events: WriteStream): Promise<AgentRunExit> {
+  private async spawnFailed(child: ResultPromise): Promise<AgentRunExit> {
     const result = await child;
     const message = (result.failed ? result.shortMessage : undefined) ?? `could not start ${this.options.spec.command}`;
-    this.emit(draft('error', { kind: 'process.spawn_failed', text: message }), events);
+    this.emit(draft('error', { kind: 'process.spawn_failed', text: message }));
     return { exitCode: null, signal: null, stderrTail: message, stoppedByRequest: this.stopRequested, errorEvents: this.errorEvents };
   }
 }

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/persistence/sqlite/store.js';
@@ -16,6 +17,8 @@ const demoEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
   PATH: '/usr/bin:/bin',
   HOME: tempDir('orch-demo-home-'),
   CI: 'true',
+  // The demo's repository goes to the run's temp folder (test/global-temp.ts), removed with it.
+  TMPDIR: tmpdir(),
   ...extra,
 });
 

@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/persistence/sqlite/store.js';
+import { envelopeOf } from '../../src/protocol/envelope.js';
 import { readLaunches } from '../helpers/fake-agents.js';
 import { happyRules, PLAN, ROOT, runCli, sessionFixture, verdict, type Fixture, type Rule } from '../helpers/session-fixture.js';
 
@@ -44,7 +46,16 @@ describe('orchestrate "task" with fake agents (real processes)', () => {
     expect(existsSync(join(f.target, 'greet.test.js'))).toBe(true);
     const dir = summary.workspace;
     expect(JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'))).toEqual(PLAN);
-    for (const agent of ['gemini', 'claude', 'codex']) expect(existsSync(join(dir, `${agent}.jsonl`)), agent).toBe(true);
+    // Each agent's copy is its committed log entries, as the envelopes clients get, in seq order.
+    const store = new SqliteStore(join(f.workspace, 'orchestrate.db'), { readonly: true });
+    const logged = store.read(summary.sessionId);
+    store.close();
+    for (const agent of ['gemini', 'claude', 'codex']) {
+      const copy = readFileSync(join(dir, `${agent}.jsonl`), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as unknown);
+      const entries = logged.filter((e) => e.agent === agent);
+      expect(entries.length, agent).toBeGreaterThan(0);
+      expect(copy, agent).toEqual(entries.map((e) => JSON.parse(JSON.stringify(envelopeOf(e))) as unknown));
+    }
     const reviews = readdirSync(join(dir, 'reviews'));
     expect(reviews).toHaveLength(5);
     const first = reviews.sort()[0] ?? '';

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_BIN, tempDir } from './fake-agents.js';
 
@@ -71,6 +72,8 @@ export function sessionFixture(rules: Rule[], opts: { git?: boolean; config?: Re
     FAKE_SCRIPT: script,
     FAKE_ARGV_FILE: argvFile,
     CI: 'true',
+    // The run's temp folder (test/global-temp.ts), so what the orchestrator leaves goes with it.
+    TMPDIR: tmpdir(),
   };
   return { dir, target, workspace: join(dir, 'ws'), script, argvFile, env };
 }

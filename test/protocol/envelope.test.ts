@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchFrame, encodeBatch, frameOf, releaseFrame } from '../../src/protocol/envelope.js';
+import { batchFrame, encodeBatch, frameOf, jsonLines, releaseFrame } from '../../src/protocol/envelope.js';
 import type { LogEntry } from '../../src/persistence/types.js';
 
 const entries = (from: number, n: number): LogEntry[] =>
@@ -28,5 +28,43 @@ describe('frames made ahead for the store', () => {
     const remade = frameOf(encodeBatch(batch).items);
     expect(remade).not.toBe(ahead);
     expect(remade.equals(ahead)).toBe(true);
+  });
+});
+
+describe('jsonLines: entries of a published batch as the lines of a workspace copy', () => {
+  const mixed = (from: number): LogEntry[] =>
+    entries(from, 5).map((e, i) => ({ ...e, agent: i === 2 ? 'orchestrate' : 'claude', payload: { text: `“${i}” — ✓ ${'é'.repeat(i)}`, n: -0, nested: { a: [i, null] } } }));
+  const expected = (batch: LogEntry[], from: number, to: number): string =>
+    encodeBatch(batch)
+      .items.slice(from, to)
+      .map((m) => `${m.json}\n`)
+      .join('');
+
+  it('are each envelope a client gets and a newline, cut from the frame made ahead or encoded alike', async () => {
+    const ahead = mixed(100);
+    batchFrame(ahead);
+    const without = mixed(200);
+    for (const [from, to] of [
+      [0, 5],
+      [0, 2],
+      [3, 5],
+      [2, 3],
+      [1, 4],
+    ] as const) {
+      expect(jsonLines(ahead, from, to).toString('utf8')).toBe(expected(ahead, from, to));
+      expect(jsonLines(without, from, to).toString('utf8')).toBe(expected(without, from, to));
+    }
+    for (const line of jsonLines(ahead).toString('utf8').trimEnd().split('\n')) expect(JSON.parse(line)).toHaveProperty('seq');
+    expect(jsonLines(ahead, 2, 2).length).toBe(0);
+    expect(jsonLines([]).length).toBe(0);
+    await turn();
+  });
+
+  it('never change the frame the clients get', () => {
+    const batch = mixed(300);
+    const frame = batchFrame(batch);
+    const before = Buffer.from(frame);
+    jsonLines(batch, 0, 5);
+    expect(frame.equals(before)).toBe(true);
   });
 });

@@ -124,8 +124,9 @@ describe('codex buildCommand', () => {
 });
 
 describe('codex buildCommand against the recorded argv', () => {
-  // The recordings ran with HOME under /tmp, where Codex's own sandbox cannot work (bypass).
-  const recBase: LaunchRequest = { ...base, home: '/tmp/agent-rec/codex/home' };
+  // The recordings ran with HOME under the temp directory (/tmp then), where Codex's own sandbox
+  // cannot work (bypass); a test run's temp directory may be another (test/global-temp.ts).
+  const recBase: LaunchRequest = { ...base, home: join(tmpdir(), 'agent-rec', 'codex', 'home') };
   /** The mock provider lines were the recorder's own `-c` overrides: our extraArgs. */
   function recorded(scenario: string): { argv: string[]; provider: string[]; model: string[] } {
     const argv = loadTranscript('codex', scenario).meta.argv.slice(1);

@@ -1,0 +1,107 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { ORCHESTRATOR_AGENT, type LogEntry } from '../persistence/types.js';
+import { jsonLines } from '../protocol/envelope.js';
+import { AgentName } from '../protocol/index.js';
+
+/** A flood's batch fits (~500 entries); a rare larger one gets bytes of its own. */
+const ROOM_KEPT_BYTES = 4 * 1024 * 1024;
+
+export interface CopyFailure {
+  kind: 'copy.failed';
+  agent: string;
+  file: string;
+  message: string;
+}
+
+/**
+ * The workspace's `<agent>.jsonl` files (`tail -f` them to follow an agent): every committed
+ * entry of each agent, in seq order, as the envelope a live client gets, one per line. Written
+ * from the log as it is published, so a line is there only once its entry is committed (after a
+ * crash every line is in the log, seq and all), and remote runs' entries land on this host too.
+ *
+ * Synchronous appends: a committed batch is one write per agent (a copy of the frame the clients
+ * get), in the page cache well under a millisecond even for a flood, and ordered with the log
+ * without a queue that could grow behind a slow disk. The agent's raw output, far larger, stays
+ * an asynchronous stream with backpressure (actors/agent-run.ts).
+ */
+export class AgentCopies {
+  /** Per agent, its file's descriptor, or null once it failed (reported once, then skipped). */
+  private readonly files = new Map<string, number | null>();
+  /** The bytes each write is made in, reused: written synchronously, they are free again at once. */
+  private room = Buffer.allocUnsafe(0);
+  private readonly alloc = (size: number): Buffer => {
+    if (size > ROOM_KEPT_BYTES) return Buffer.allocUnsafe(size);
+    if (size > this.room.length) this.room = Buffer.allocUnsafe(Math.min(ROOM_KEPT_BYTES, Math.max(size, 2 * this.room.length)));
+    return this.room;
+  };
+
+  constructor(
+    private readonly sessionDir: string,
+    private readonly onError: (failure: CopyFailure) => void,
+  ) {}
+
+  /** A published batch: each run of one agent's entries in one write. */
+  write(entries: readonly LogEntry[]): void {
+    for (let from = 0; from < entries.length; ) {
+      const agent = entries[from]?.agent;
+      let to = from + 1;
+      while (to < entries.length && entries[to]?.agent === agent) to++;
+      if (agent !== undefined && agent !== ORCHESTRATOR_AGENT) this.append(agent, entries, from, to);
+      from = to;
+    }
+  }
+
+  close(): void {
+    for (const [agent, fd] of this.files) {
+      if (fd === null) continue;
+      this.files.set(agent, null);
+      try {
+        closeSync(fd);
+      } catch (error) {
+        this.failed(agent, error);
+      }
+    }
+  }
+
+  private append(agent: string, entries: readonly LogEntry[], from: number, to: number): void {
+    const fd = this.fileOf(agent);
+    if (fd === null) return;
+    const bytes = jsonLines(entries, from, to, this.alloc);
+    try {
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+    } catch (error) {
+      this.files.set(agent, null);
+      this.failed(agent, error);
+    }
+  }
+
+  private fileOf(agent: string): number | null {
+    const held = this.files.get(agent);
+    if (held !== undefined) return held;
+    // Entries followed from other hosts name their agent themselves: it must stay a file name.
+    if (!AgentName.safeParse(agent).success) {
+      this.files.set(agent, null);
+      this.failed(agent, new Error(`"${agent}" is not an agent name; its entries are not copied`));
+      return null;
+    }
+    try {
+      mkdirSync(this.sessionDir, { recursive: true });
+      const fd = openSync(this.pathOf(agent), 'a');
+      this.files.set(agent, fd);
+      return fd;
+    } catch (error) {
+      this.files.set(agent, null);
+      this.failed(agent, error);
+      return null;
+    }
+  }
+
+  private pathOf(agent: string): string {
+    return join(this.sessionDir, `${agent}.jsonl`);
+  }
+
+  private failed(agent: string, error: unknown): void {
+    this.onError({ kind: 'copy.failed', agent, file: this.pathOf(agent), message: error instanceof Error ? error.message : String(error) });
+  }
+}
