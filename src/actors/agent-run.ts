@@ -21,11 +21,12 @@ const ERROR_EVENTS_KEPT = 200;
 const COPY_BUFFER_BYTES = 256 * 1024;
 /**
  * How many chunks of output (up to 64 KiB each) may wait for their commit before reading the
- * agent pauses: memory stays bounded when the log is slower than the agent (a remote store, a
- * busy disk). Four held the pipeline benchmark's batches to ~130 entries and cost ~10% of its
- * throughput; sixteen measured the same as no bound.
+ * agent pauses: memory stays bounded (≤ 4 MiB of output per run) when the log is slower than the
+ * agent (a remote store, a busy disk). A flood's batch on the writer thread holds ~10 chunks, and
+ * the next must be read meanwhile: in the pipeline benchmark 4 cost ~10% of its throughput, 16
+ * ~4%, 64 nothing measurable against no bound.
  */
-const UNCOMMITTED_CHUNKS = 16;
+const UNCOMMITTED_CHUNKS = 64;
 
 export interface AgentRunOptions {
   sessionId: string;

@@ -161,21 +161,21 @@ describe('AgentRun with fake agents', () => {
     const { done, events } = start({
       cli: 'codex',
       adapter: 'jsonl',
-      env: { FAKE_SCENARIO: file, FAKE_BEHAVIOR: 'flood', FAKE_FLOOD_LINES: '300000' },
+      env: { FAKE_SCENARIO: file, FAKE_BEHAVIOR: 'flood', FAKE_FLOOD_LINES: '600000' },
       afterCommit: (fn) => (holding ? held.push(fn) : fn()),
     });
-    await until(() => held.length >= 16);
+    await until(() => held.length >= 64);
     await new Promise((r) => setTimeout(r, 300));
-    // 16 chunks of at most 64 KiB wait; nothing more was read meanwhile.
-    expect(held.length).toBe(16);
+    // 64 chunks of at most 64 KiB wait; nothing more was read meanwhile.
+    expect(held.length).toBe(64);
     const read = events.length;
-    expect(read).toBeLessThan(16 * 65536);
+    expect(read).toBeLessThan(64 * 65536);
     holding = false;
     for (const fn of held.splice(0)) fn();
     const { exit } = await done;
     expect(exit.exitCode).toBe(0);
     expect(events.length).toBeGreaterThan(read);
-    expect(events.filter((e) => e.payload.text === 'step')).toHaveLength(300_000);
+    expect(events.filter((e) => e.payload.text === 'step')).toHaveLength(600_000);
   }, 60_000);
 
   it('stops a silent agent gracefully on request', async () => {
