@@ -149,8 +149,8 @@ function dropAfterTurn(frame: Frame): void {
  * gets and a newline: the workspace's `<agent>.jsonl` copies. When the batch has a frame (made
  * ahead for the store's thread) this is a copy of its bytes with the commas between envelopes
  * made newlines; building each line's text again and encoding it was ~8% of the pipeline.
- * `alloc` gives the bytes to write into (a writer that is done with them at once can reuse them:
- * a fresh buffer per batch is external memory, which made V8 collect more often).
+ * `alloc` gives the bytes to write into (a writer that is done with them at once can reuse them
+ * instead of a fresh buffer per batch, which is external memory for V8 to account).
  */
 export function jsonLines(entries: readonly LogEntry[], from = 0, to = entries.length, alloc: (size: number) => Buffer = fresh): Buffer {
   if (from >= to) return Buffer.alloc(0);
