@@ -1,8 +1,10 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { ORCHESTRATOR_AGENT, type LogEntry } from '../persistence/types.js';
 import { jsonLines } from '../protocol/envelope.js';
 import { AgentName } from '../protocol/index.js';
+import type { SessionRecorder } from './recorder.js';
 
 /** A flood's batch fits (~500 entries); a rare larger one gets bytes of its own. */
 const ROOM_KEPT_BYTES = 4 * 1024 * 1024;
@@ -104,4 +106,18 @@ export class AgentCopies {
   private failed(agent: string, error: unknown): void {
     this.onError({ kind: 'copy.failed', agent, file: this.pathOf(agent), message: error instanceof Error ? error.message : String(error) });
   }
+}
+
+/**
+ * A session's copies, fed by its bus until `close()`. A copy that fails is said once, in the
+ * session's own log and as a `workspace.copy_failed` record (the dashboard and the TUI show it).
+ */
+export function copyFromLog(recorder: SessionRecorder, sessionDir: string, log: Logger): AgentCopies {
+  const copies = new AgentCopies(sessionDir, (failure) => {
+    const text = `${failure.file} could not be written (${failure.message}); that copy stops here, the event log itself is complete`;
+    log.error({ failure }, text);
+    recorder.note('workspace.copy_failed', { text, ...failure });
+  });
+  recorder.bus.on('entries', (entries) => copies.write(entries));
+  return copies;
 }

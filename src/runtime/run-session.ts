@@ -8,7 +8,7 @@ import { createAgentProcess, DEFAULT_KILL_GRACE_MS } from '../actors/agent-proce
 import { resourceMonitor } from '../actors/resource-monitor.js';
 import { awaitGroupExit, prepareReview } from '../actors/review-request.js';
 import { reviewerRun } from '../actors/reviewer-run.js';
-import { AgentCopies } from './agent-copies.js';
+import { copyFromLog } from './agent-copies.js';
 import type { OrchestrateConfig } from '../config/load.js';
 import { recoveryMachine } from '../machines/recovery.js';
 import { reviewMachine } from '../machines/review.js';
@@ -150,12 +150,7 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
   // Each store call that held the event loop (a slow or unreachable PostgreSQL) goes on record.
   const unwatchStore = store.onBlocked?.((call) => log.warn({ call }, `a store call held this process for ${call.ms} ms`));
   const recorder = new SessionRecorder(store, sessionId, log);
-  const copies = new AgentCopies(sessionDir, (failure) => {
-    const text = `${failure.file} could not be written (${failure.message}); that copy stops here, the event log itself is complete`;
-    log.error({ failure }, text);
-    recorder.note('workspace.copy_failed', { text, ...failure });
-  });
-  recorder.bus.on('entries', (entries) => copies.write(entries));
+  const copies = copyFromLog(recorder, sessionDir, log);
   // Reviews diff against the session's start and the last reviewed state: both survive a restart (also one without a snapshot).
   const base = resumed ? store.records(sessionId, 'session.started')[0]?.payload.baseTree : undefined;
   const lastReviewed = resumed ? store.records(sessionId, 'review.tree').at(-1)?.payload.tree : undefined;

@@ -1,11 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { EventWriter } from '../../src/persistence/event-writer.js';
 import { SqliteStore } from '../../src/persistence/sqlite/store.js';
 import type { EventLog, LogEntry, LogEntryInput } from '../../src/persistence/types.js';
 import { envelopeOf } from '../../src/protocol/envelope.js';
-import { AgentCopies, type CopyFailure } from '../../src/runtime/agent-copies.js';
+import type { AgentEventInput } from '../../src/protocol/index.js';
+import { AgentCopies, copyFromLog, type CopyFailure } from '../../src/runtime/agent-copies.js';
+import { SessionRecorder } from '../../src/runtime/recorder.js';
 import { tempDir } from '../helpers/fake-agents.js';
 import { entry, session } from '../persistence/store-contract.js';
 
@@ -98,5 +101,28 @@ describe('AgentCopies when a copy cannot be written', () => {
     expect(failures.map((f) => [f.kind, f.agent])).toEqual([['copy.failed', 'claude']]);
     expect(failures[0]?.message).toMatch(/ENOSPC/);
     expect(lines(join(sessionDir, 'codex.jsonl'))).toHaveLength(1);
+  });
+});
+
+describe('copyFromLog: a session’s copies', () => {
+  it('follow its bus, and a copy that fails is recorded in the log, once', async () => {
+    const dir = tempDir('orch-copies-');
+    const store = new SqliteStore(join(dir, 'orchestrate.db'));
+    store.create(session('s'));
+    const sessionDir = join(dir, 'ws', 's');
+    mkdirSync(join(sessionDir, 'codex.jsonl'), { recursive: true });
+    const recorder = new SessionRecorder(store, 's', pino({ enabled: false }));
+    const copies = copyFromLog(recorder, sessionDir, pino({ enabled: false }));
+    const event = (agent: string, text: string): AgentEventInput => ({ type: 'progress', agent, timestamp: '2026-01-01T00:00:00.000Z', payload: { text }, sessionId: 's', workerId: 'w', attempt: 1 });
+    recorder.agentEvents([event('claude', 'c1'), event('codex', 'x1')], () => undefined);
+    await vi.waitFor(() => expect(store.records('s', 'workspace.copy_failed')).toHaveLength(1));
+    recorder.agentEvents([event('codex', 'x2')], () => undefined);
+    recorder.writer.close();
+    copies.close();
+    expect(store.records('s', 'workspace.copy_failed').map((r) => r.payload)).toEqual([
+      expect.objectContaining({ kind: 'copy.failed', agent: 'codex', file: join(sessionDir, 'codex.jsonl'), text: expect.stringContaining('codex.jsonl could not be written') as string }),
+    ]);
+    expect(lines(join(sessionDir, 'claude.jsonl'))).toHaveLength(1);
+    store.close();
   });
 });
