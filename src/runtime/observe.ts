@@ -70,9 +70,14 @@ export function observeSession(o: {
    * A save waits until what was appended before it is committed: the snapshot never runs ahead of
    * the log, and it is written while the store's writer thread has no batch (from inside its
    * landing), instead of sleeping in SQLite's busy handler until the thread's transaction ends
-   * (~4% of the pipeline benchmark's main thread). Refused appends stop the session: no save then.
+   * (~4% of the pipeline benchmark's main thread). Refused appends stop the session: no save then,
+   * and none is left pending (a later one may still be asked for, by shutdown's saveNow).
    */
-  const afterLog = (save: () => void): void => recorder.writer.afterCommit(save);
+  const afterLog = (save: () => void): void =>
+    recorder.writer.afterCommit(save, () => {
+      pending = false;
+      throttled = undefined;
+    });
   const scheduleSave = (byAgentEvent: boolean): void => {
     if (pending || disposed) return;
     if (byAgentEvent) {

@@ -61,4 +61,17 @@ describe('the session snapshot is saved only after what was appended before it i
     recorder.writer.close();
     store.close();
   });
+
+  it('is not saved by a change once the log takes nothing more, and shutdown’s saveNow still writes it', async () => {
+    const { store, recorder, savedAt, observer } = setup();
+    recorder.note('session.state', { text: 'last' });
+    recorder.writer.close();
+    observer.inspect(changed('worker.done'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(savedAt).toEqual([]);
+    observer.saveNow();
+    expect(savedAt).toEqual([1]);
+    observer.dispose();
+    store.close();
+  });
 });
