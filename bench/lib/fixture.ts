@@ -12,7 +12,8 @@ export interface BenchDirs {
 
 /**
  * A throw-away git repository to work on and a workspace for the store. The folder goes when the
- * scenario's process exits (a pipeline run leaves ~130 MB of log); BENCH_KEEP=1 keeps it to look at.
+ * scenario's process exits normally (a pipeline run leaves ~130 MB of log; a Ctrl-C leaves it);
+ * BENCH_KEEP=1 keeps it to look at.
  */
 export function benchDirs(prefix: string): BenchDirs {
   const dir = mkdtempSync(join(tmpdir(), `orch-bench-${prefix}-`));

@@ -8,6 +8,16 @@ import type { SessionRecorder } from './recorder.js';
 
 /** A flood's batch fits (~500 entries); a rare larger one gets bytes of its own. */
 const ROOM_KEPT_BYTES = 4 * 1024 * 1024;
+/**
+ * The bytes every write is made in, one for the process (50 sessions in one process need not
+ * hold 50): written synchronously, they are free again as soon as a write returns.
+ */
+let room = Buffer.allocUnsafe(0);
+const alloc = (size: number): Buffer => {
+  if (size > ROOM_KEPT_BYTES) return Buffer.allocUnsafe(size);
+  if (size > room.length) room = Buffer.allocUnsafe(Math.min(ROOM_KEPT_BYTES, Math.max(size, 2 * room.length)));
+  return room;
+};
 
 export interface CopyFailure {
   kind: 'copy.failed';
@@ -17,34 +27,32 @@ export interface CopyFailure {
 }
 
 /**
- * The workspace's `<agent>.jsonl` files (`tail -f` them to follow an agent): every committed
- * entry of each agent, in seq order, as the envelope a live client gets, one per line. Written
- * from the log as it is published, so a line is there only once its entry is committed (after a
- * crash every line is in the log, seq and all), and remote runs' entries land on this host too.
+ * The workspace's `<agent>.jsonl` files (`tail -f` them to follow an agent): each agent's
+ * entries as this process publishes them (committed batches, in seq order), as the envelope a
+ * live client gets, one per line. Written from the log, so a line is there only once its entry is
+ * committed (after a crash every line is in the log, seq and all). Remote runs' entries are
+ * copied on this host as their followers hand them on: one run's in order, but two runs of one
+ * agent (a review beside the work) may interleave out of seq order, and what a worker committed
+ * while no orchestrator followed it is in the log only.
  *
- * Synchronous appends: a committed batch is one write per agent (a copy of the frame the clients
- * get), in the page cache well under a millisecond even for a flood, and ordered with the log
+ * Synchronous appends: each run of one agent's consecutive entries in a batch is one write (a
+ * copy of the frame the clients get), in the page cache well under a millisecond even for a flood, and ordered with the log
  * without a queue that could grow behind a slow disk. The agent's raw output, far larger, stays
  * an asynchronous stream with backpressure (actors/agent-run.ts).
  */
 export class AgentCopies {
   /** Per agent, its file's descriptor, or null once it failed (reported once, then skipped). */
   private readonly files = new Map<string, number | null>();
-  /** The bytes each write is made in, reused: written synchronously, they are free again at once. */
-  private room = Buffer.allocUnsafe(0);
-  private readonly alloc = (size: number): Buffer => {
-    if (size > ROOM_KEPT_BYTES) return Buffer.allocUnsafe(size);
-    if (size > this.room.length) this.room = Buffer.allocUnsafe(Math.min(ROOM_KEPT_BYTES, Math.max(size, 2 * this.room.length)));
-    return this.room;
-  };
+  private closed = false;
 
   constructor(
     private readonly sessionDir: string,
     private readonly onError: (failure: CopyFailure) => void,
   ) {}
 
-  /** A published batch: each run of one agent's entries in one write. */
+  /** A published batch: each run of one agent's entries in one write. Nothing after close(). */
   write(entries: readonly LogEntry[]): void {
+    if (this.closed) return;
     for (let from = 0; from < entries.length; ) {
       const agent = entries[from]?.agent;
       let to = from + 1;
@@ -55,6 +63,7 @@ export class AgentCopies {
   }
 
   close(): void {
+    this.closed = true;
     for (const [agent, fd] of this.files) {
       if (fd === null) continue;
       this.files.set(agent, null);
@@ -69,7 +78,7 @@ export class AgentCopies {
   private append(agent: string, entries: readonly LogEntry[], from: number, to: number): void {
     const fd = this.fileOf(agent);
     if (fd === null) return;
-    const bytes = jsonLines(entries, from, to, this.alloc);
+    const bytes = jsonLines(entries, from, to, alloc);
     try {
       for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
     } catch (error) {

@@ -67,10 +67,11 @@ export function observeSession(o: {
     }
   };
   /**
-   * A save waits until what was appended before it is committed: the snapshot never runs ahead of
-   * the log, and it is written while the store's writer thread has no batch (from inside its
-   * landing), instead of sleeping in SQLite's busy handler until the thread's transaction ends
-   * (~4% of the pipeline benchmark's main thread). Refused appends stop the session: no save then,
+   * A save waits until what was appended before it was asked for is committed: the snapshot is
+   * not ahead of those records (a state entered meanwhile may be; shutdown flushes first), and it
+   * is written while the store's writer thread has no batch (from inside its landing), instead of
+   * sleeping in SQLite's busy handler until the thread's transaction ends (up to ~4% of the
+   * pipeline benchmark's main thread). Refused appends stop the session: no save then,
    * and none is left pending (a later one may still be asked for, by shutdown's saveNow).
    */
   const afterLog = (save: () => void): void =>

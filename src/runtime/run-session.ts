@@ -341,7 +341,9 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
     closed = true;
     unwatchStore?.();
     confirmations.stop();
-    // The last live state is what a resume continues from: save it before stopping.
+    // The last live state is what a resume continues from: save it before stopping, after the
+    // records of how it got there (the snapshot must not run ahead of the log).
+    recorder.writer.flush();
     observer.saveNow();
     observer.dispose();
     actor.stop();

@@ -60,6 +60,18 @@ describe('jsonLines: entries of a published batch as the lines of a workspace co
     await turn();
   });
 
+  it('are cut from the frame made ahead when there is one: exactly their bytes are asked for (encoding asks for the worst case)', () => {
+    const batch = mixed(400);
+    const asked: number[] = [];
+    const alloc = (size: number): Buffer => (asked.push(size), Buffer.allocUnsafe(size));
+    const without = jsonLines(batch, 1, 4, alloc);
+    expect(asked.pop()).toBeGreaterThan(without.length);
+    batchFrame(batch);
+    const cut = jsonLines(batch, 1, 4, alloc);
+    expect(asked.pop()).toBe(cut.length);
+    expect(cut.equals(without)).toBe(true);
+  });
+
   it('never change the frame the clients get', () => {
     const batch = mixed(300);
     const frame = batchFrame(batch);
