@@ -4,20 +4,12 @@ import { EventWriter, WriterClosedError } from '../../src/persistence/event-writ
 import { SqliteStore } from '../../src/persistence/sqlite/store.js';
 import type { EventLog, LogEntry } from '../../src/persistence/types.js';
 import { tempDir } from '../helpers/fake-agents.js';
-import { entry, session } from './store-contract.js';
+import { entry, inline, session } from './store-contract.js';
 
 function open(): SqliteStore {
   return new SqliteStore(join(tempDir('orch-writer-'), 'orchestrate.db'));
 }
 
-/** The same store without its writer thread: every batch commits on this thread. */
-const inline = (store: SqliteStore): EventLog => ({
-  append: (entries) => store.append(entries),
-  read: (id, o) => store.read(id, o),
-  lastSeq: (id) => store.lastSeq(id),
-  records: (id, type) => store.records(id, type),
-  agentSessionIdOf: (id, w, a, agent) => store.agentSessionIdOf(id, w, a, agent),
-});
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 

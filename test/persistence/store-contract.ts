@@ -1,7 +1,8 @@
 import { afterEach, expect, it } from 'vitest';
 import { StoreError } from '../../src/persistence/store-error.js';
 import type { OrchestratorDecision } from '../../src/protocol/index.js';
-import type { LogEntryInput, SessionRecord, Store } from '../../src/persistence/types.js';
+import type { SqliteStore } from '../../src/persistence/sqlite/store.js';
+import type { EventLog, LogEntryInput, SessionRecord, Store } from '../../src/persistence/types.js';
 
 /** A fresh, empty store, and a way to open a second connection to the same one (another host). */
 export type OpenStore = () => Promise<{ store: Store; another: () => Store }>;
@@ -43,6 +44,15 @@ const fencedError = (fn: () => unknown): string | undefined => {
 };
 
 /** The behaviour every Store backend must have; run by the SQLite and the PostgreSQL test files. */
+/** The same SQLite store without its writer thread: every batch commits on the calling thread. */
+export const inline = (store: SqliteStore): EventLog => ({
+  append: (entries) => store.append(entries),
+  read: (id, o) => store.read(id, o),
+  lastSeq: (id) => store.lastSeq(id),
+  records: (id, type) => store.records(id, type),
+  agentSessionIdOf: (id, w, a, agent) => store.agentSessionIdOf(id, w, a, agent),
+});
+
 export function storeContract(open: OpenStore): void {
   const opened: Store[] = [];
   const fresh = async (): Promise<{ store: Store; another: () => Store }> => {

@@ -10,7 +10,7 @@ import type { AgentEventInput } from '../../src/protocol/index.js';
 import { AgentCopies, copyFromLog, type CopyFailure } from '../../src/runtime/agent-copies.js';
 import { SessionRecorder } from '../../src/runtime/recorder.js';
 import { tempDir } from '../helpers/fake-agents.js';
-import { entry, session } from '../persistence/store-contract.js';
+import { entry, inline, session } from '../persistence/store-contract.js';
 
 const as = (agent: string, text: string): LogEntryInput => ({ ...entry('s', text), agent, payload: { text, note: 'ünïcødé → ✓' } });
 const lines = (path: string): unknown[] =>
@@ -19,14 +19,6 @@ const lines = (path: string): unknown[] =>
     .split('\n')
     .map((l) => JSON.parse(l) as unknown);
 
-/** The store without its writer thread: batches commit on this thread and have no frame made ahead. */
-const inline = (store: SqliteStore): EventLog => ({
-  append: (entries) => store.append(entries),
-  read: (id, o) => store.read(id, o),
-  lastSeq: (id) => store.lastSeq(id),
-  records: (id, type) => store.records(id, type),
-  agentSessionIdOf: (id, w, a, agent) => store.agentSessionIdOf(id, w, a, agent),
-});
 
 describe.each([
   ['on the store’s writer thread', (store: SqliteStore): EventLog => store],
