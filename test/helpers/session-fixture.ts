@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_BIN, tempDir } from './fake-agents.js';
@@ -84,6 +84,20 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * The end of the session's orchestrator.log (its path is in the CLI's output): a run that hangs
+ * in a loaded CI run is seldom reproduced alone, and the temp folder holding the log is gone after.
+ */
+function logTail(stderr: string, lines = 80): string {
+  const path = /\(tail -f (\S+orchestrator\.log)\)/.exec(stderr)?.[1];
+  if (path === undefined) return '';
+  try {
+    return `\n--- last ${lines} lines of ${path} ---\n${readFileSync(path, 'utf8').split('\n').slice(-lines - 1).join('\n')}`;
+  } catch (error) {
+    return `\n(${path} could not be read: ${String(error)})`;
+  }
+}
+
 /** Runs the built CLI as a real process (stdin closed, so it is unattended). */
 export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -94,7 +108,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_00
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`orchestrate did not finish in ${timeoutMs} ms\n${stderr}`));
+      reject(new Error(`orchestrate did not finish in ${timeoutMs} ms\n${stderr}${logTail(stderr)}`));
     }, timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);

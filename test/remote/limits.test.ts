@@ -3,7 +3,7 @@ import { groupUsage } from '../../src/actors/process-group-usage.js';
 import type { LogEntry } from '../../src/persistence/types.js';
 import { waitUntil } from '../runtime/crash-helpers.js';
 import { happyRules, runCli, sessionFixture, type Fixture } from '../helpers/session-fixture.js';
-import { pgAvailable, remoteEnv, sessionArgs, snapshotOf, startWorker, stopAll, suiteCluster } from './remote-helpers.js';
+import { explained, pgAvailable, remoteEnv, sessionArgs, snapshotOf, startWorker, stopAll, suiteCluster } from './remote-helpers.js';
 
 const available = pgAvailable();
 
@@ -38,7 +38,7 @@ describe.skipIf(!available)('resource limits of agent runs on worker hosts', () 
     const url = await suite.cluster.createDb();
     const worker = startWorker(remoteEnv(remote, url));
     suite.procs.push(worker);
-    const r = await runCli(sessionArgs(remote), remoteEnv(remote, url), 120_000);
+    const r = await explained(runCli(sessionArgs(remote), remoteEnv(remote, url), 120_000), [worker], url);
     await stopAll([worker]);
 
     // Both escalate (exit 3) for the same reason, through the same states.

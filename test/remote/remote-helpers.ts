@@ -111,3 +111,26 @@ export function suiteCluster(): { readonly cluster: PgCluster; procs: Proc[] } {
     procs,
   };
 }
+
+/**
+ * `run`, or its error with what the workers printed and what the shared log and run table hold:
+ * a session that hangs in a loaded CI run is seldom seen to hang again alone, and its store and
+ * the workers' output are gone once the test ends.
+ */
+export async function explained<T>(run: Promise<T>, workers: Proc[], url: string): Promise<T> {
+  try {
+    return await run;
+  } catch (error) {
+    await stopAll(workers);
+    const outputs = await Promise.all(workers.map((w) => w.done));
+    const s = snapshotOf(url);
+    const id = s.sessions[0]?.id ?? '';
+    const tail = (text: string): string => text.split('\n').slice(-60).join('\n');
+    const log = s.log(id).map((e) => `${e.seq} ${e.workerId ?? '-'} ${e.type} ${e.payload.text.split('\n')[0]?.slice(0, 120) ?? ''}`);
+    const runs = s.runs(id).map((r) => `${r.runId} ${r.agent} ${r.state} owner=${r.owner ?? '-'} epoch=${r.epoch} stop=${r.stopRequested}`);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      [message, ...outputs.map((o, i) => `--- worker ${i} (exit ${o.code ?? o.signal}) stderr ---\n${tail(o.stderr)}`), `--- log of ${id} ---`, ...log.slice(-80), '--- runs ---', ...runs].join('\n'),
+    );
+  }
+}
