@@ -368,6 +368,9 @@ async function launch(s: NewSession & { sessionDir: string; startedAt: string },
       // In the log before the machine acts on it and before the caller hears it was accepted.
       recorder.writer.flush();
       actor.send(event);
+      // And what it did (the state it entered, why it waits) before the caller hears back: a
+      // client that reads the session right after its control was accepted must see its effect.
+      recorder.writer.flush();
     },
     settled: async () => {
       try {

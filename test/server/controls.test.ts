@@ -118,4 +118,19 @@ describe('commands waiting for confirmation, answered over HTTP', () => {
       await live.close();
     }
   }, 90_000);
+
+  it('what a control did is in the log when it is accepted: the state it entered and why it waits', async () => {
+    const live = await liveSession(slowRules());
+    try {
+      expect(await until(() => live.handle.actor.getSnapshot().matches('implementing'))).toBe(true);
+      // No await between the control and the reads: a client reading right after the 202 sees this.
+      live.handle.send({ type: 'user.pause' });
+      expect(live.store.records(live.handle.sessionId, 'session.state').at(-1)?.payload.state).toBe('paused');
+      expect(live.store.records(live.handle.sessionId, 'session.paused')).toHaveLength(1);
+      live.handle.send({ type: 'user.resume' });
+      expect(live.store.records(live.handle.sessionId, 'session.state').at(-1)?.payload.state).toMatch(/^implementing\./);
+    } finally {
+      await live.close();
+    }
+  }, 90_000);
 });
