@@ -1,16 +1,4 @@
 /**
- * The JSON text of an event payload, made once. A payload goes to the workspace copy, to the
- * store's row and to every live client's envelope; stringifying it at each of those was a
- * third of the pipeline's serialization work. Payloads are never changed after they are made
- * (events are records of what happened), which is what makes the cached text stay true.
- */
-export function jsonOf(value: object): string {
-  return memo(value, TEXT, () => JSON.stringify(value));
-}
-
-const TEXT = Symbol('orchestrate.json');
-
-/**
  * Something derived from an object, kept on the object itself under a non-enumerable symbol: it
  * dies with the object, and spread copies, JSON.stringify and structuredClone all leave it out.
  * Not a WeakMap: V8's young-generation GC keeps every WeakMap entry whose key is young alive and

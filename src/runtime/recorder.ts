@@ -38,6 +38,9 @@ export class SessionRecorder {
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {
+    // One listener per live client and one for the workspace copies: more than Node's default
+    // of 10 is normal (ten dashboard tabs), not a leak worth a warning on stderr.
+    this.bus.setMaxListeners(0);
     this.writer = new EventWriter(
       store,
       (entries) => this.bus.emit('entries', entries),

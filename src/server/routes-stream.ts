@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import type { SessionRegistry } from './registry.js';
 import { eventOf } from './routes-control.js';
 import { SessionParams, SinceQuery, WsControl, WsStreamQuery, schemaOf } from './schemas.js';
-import { follow, frameOf, utf8Of, type Encoded, type FlowLimits, type Transport } from './stream.js';
+import { envelopeBytes, follow, frameOf, runBytes, type FlowLimits, type Run, type Transport } from './stream.js';
 
 export interface StreamStats {
   connected: number;
@@ -67,31 +67,42 @@ export function corkPerTurn(stream: { cork(): void; uncork(): void; destroyed?: 
  * framing and write requests, times every client): a turn's batch goes out as one.
  */
 export class TurnBatch<T> {
-  /** Runs as they were handed in: usually one per turn, passed on as it is (clients share it). */
-  private runs: (readonly T[])[] = [];
+  /** Parts as they were handed in: usually one per turn, passed on as it is (clients share it). */
+  private parts: T[] = [];
   private bytes = 0;
 
   constructor(private readonly flush: (parts: readonly T[]) => void) {}
 
-  add(parts: readonly T[], length: number): void {
-    if (this.runs.length === 0) process.nextTick(() => this.send());
-    this.runs.push(parts);
-    this.bytes += length;
+  add(part: T, bytes: number): void {
+    if (this.parts.length === 0) process.nextTick(() => this.send());
+    this.parts.push(part);
+    this.bytes += bytes;
   }
 
-  /** Characters collected and not yet handed over (counted against the client's limit too). */
+  /** Bytes collected and not yet handed over (counted against the client's limit too). */
   get pending(): number {
     return this.bytes;
   }
 
   /** Hands over what is collected now (before a drop: what was counted as sent must go out first). */
   send(): void {
-    const runs = this.runs;
-    if (runs.length === 0) return;
-    this.runs = [];
+    const parts = this.parts;
+    if (parts.length === 0) return;
+    this.parts = [];
     this.bytes = 0;
-    this.flush(runs.length === 1 && runs[0] ? runs[0] : runs.flat());
+    this.flush(parts);
   }
+}
+
+const SSE_END = Buffer.from('\n\n');
+
+/** A run as server-sent events: `id: <seq>` and `data: <envelope>` each, written from the batch's bytes. */
+function sseEvents(run: Run): Buffer {
+  const parts: Buffer[] = [];
+  for (let i = run.from; i < run.to; i++) {
+    parts.push(Buffer.from(`id: ${run.batch.entries[i]?.seq ?? 0}\ndata: `, 'latin1'), envelopeBytes(run.batch, i), SSE_END);
+  }
+  return Buffer.concat(parts);
 }
 
 export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegistry, limits: FlowLimits, stats: StreamStats): void {
@@ -110,19 +121,19 @@ export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegi
     const cork = corkPerTurn(req.raw.socket);
     // batch=1: one frame per turn, a JSON array of that turn's envelopes.
     const frames = (req.query as WsStreamQuery).batch
-      ? new TurnBatch<Encoded>((batch) => {
-          if (socket.readyState === socket.OPEN) socket.send(frameOf(batch), { binary: false });
+      ? new TurnBatch<Run>((runs) => {
+          if (socket.readyState === socket.OPEN) socket.send(frameOf(runs), { binary: false });
         })
       : undefined;
     const client: Transport = {
       buffered: () => socket.bufferedAmount + (frames?.pending ?? 0),
-      send: (run, chars) => {
+      send: (run) => {
         if (frames) {
-          frames.add(run, chars);
+          frames.add(run, runBytes(run));
           return;
         }
         cork();
-        for (const m of run) socket.send(utf8Of(m), { binary: false });
+        for (let i = run.from; i < run.to; i++) socket.send(envelopeBytes(run.batch, i), { binary: false });
       },
       drop: (reason) => {
         dropped(reason);
@@ -153,14 +164,14 @@ export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegi
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write('retry: 2000\n\n');
-    const events = new TurnBatch<string>((parts) => {
-      if (!res.writableEnded && !res.destroyed) res.write(parts.join(''));
+    const events = new TurnBatch<Buffer>((parts) => {
+      if (!res.writableEnded && !res.destroyed) res.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
     });
     const client: Transport = {
       buffered: () => res.writableLength + events.pending,
       send: (run) => {
-        const texts = run.map((m) => `id: ${m.seq}\ndata: ${m.json}\n\n`);
-        events.add(texts, texts.reduce((n, t) => n + t.length, 0));
+        const bytes = sseEvents(run);
+        events.add(bytes, bytes.length);
       },
       drop: (reason) => {
         dropped(reason);

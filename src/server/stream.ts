@@ -1,15 +1,15 @@
 import type { LogEntry, Store } from '../persistence/types.js';
-import { encodeBatch, type Encoded } from '../protocol/envelope.js';
+import { encodeBatch, lastSeqOf, type Run } from '../protocol/envelope.js';
 import type { SessionRegistry } from './registry.js';
 
-export { encode, envelopeJson, envelopeOf, frameOf, utf8Of, type Encoded, type Envelope } from '../protocol/envelope.js';
+export { envelopeBytes, envelopeJson, envelopeOf, frameOf, runBytes, type EncodedBatch, type Envelope, type Run } from '../protocol/envelope.js';
 
 /** A connected client, whatever the protocol. */
 export interface Transport {
   /** Bytes accepted but not yet handed to the kernel. */
   buffered(): number;
-  /** Consecutive envelopes, in seq order; `chars` is the length of their JSON together. */
-  send(envelopes: readonly Encoded[], chars: number): void;
+  /** Consecutive envelopes, in seq order, following the last ones sent. */
+  send(run: Run): void;
   drop(reason: string): void;
 }
 
@@ -71,13 +71,12 @@ export class Cursor {
       return;
     }
     const batch = encodeBatch(entries);
-    if (from === 0 && batch.consecutive) return this.deliver(batch.items, batch.chars);
-    // Part of it was had already, or it has a gap (a retried append handed back an old entry).
-    for (const m of batch.items.slice(from)) {
-      if (m.seq <= this.last) continue;
-      if (m.seq !== this.last + 1) return void this.replay();
-      this.deliver([m], m.json.length);
-    }
+    if (batch.consecutive) return this.deliver({ batch, from, to: entries.length });
+    // It has a gap (a retried append handed back an old entry): what follows on goes, then the store.
+    let to = from + 1;
+    while (to < entries.length && entries[to]?.seq === (entries[to - 1]?.seq ?? 0) + 1) to++;
+    this.deliver({ batch, from, to });
+    if (to < entries.length) void this.replay();
   }
 
   close(reason?: string): void {
@@ -86,11 +85,10 @@ export class Cursor {
     if (reason) this.client.drop(reason);
   }
 
-  private deliver(run: readonly Encoded[], chars: number): void {
-    const last = run.at(-1);
-    if (!last) return;
-    this.client.send(run, chars);
-    this.last = last.seq;
+  private deliver(run: Run): void {
+    if (run.to <= run.from) return;
+    this.client.send(run);
+    this.last = lastSeqOf(run);
   }
 
   /** Reads from the store page by page, waiting for the client to take each page in. */
@@ -100,8 +98,7 @@ export class Cursor {
     try {
       for (;;) {
         const page = this.store.read(this.sessionId, { afterSeq: this.last, limit: PAGE });
-        const batch = encodeBatch(page);
-        this.deliver(batch.items, batch.chars);
+        this.deliver({ batch: encodeBatch(page), from: 0, to: page.length });
         if (page.length < PAGE) return;
         if (!(await this.room())) return;
       }

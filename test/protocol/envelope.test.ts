@@ -1,49 +1,59 @@
 import { describe, expect, it } from 'vitest';
-import { batchFrame, encodeBatch, frameOf, jsonLines, releaseFrame } from '../../src/protocol/envelope.js';
+import { encodeBatch, envelopeBytes, envelopeOf, frameOf, jsonLines, runBytes } from '../../src/protocol/envelope.js';
 import type { LogEntry } from '../../src/persistence/types.js';
 
 const entries = (from: number, n: number): LogEntry[] =>
   Array.from({ length: n }, (_, i) => ({ sessionId: 's', seq: from + i, timestamp: '2026-01-01T00:00:00.000Z', type: 'progress', agent: 'claude', workerId: 'w', attempt: 1, payload: { text: `→ ${from + i}` } }));
-const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+const mixed = (from: number): LogEntry[] =>
+  entries(from, 5).map((e, i) => ({ ...e, agent: i === 2 ? 'orchestrate' : 'claude', payload: { text: `“${i}” — ✓ ${'é'.repeat(i)} 😀`, n: -0, nested: { a: [i, null] } }, ...(i === 4 ? { usage: { inputTokens: 3, outputTokens: 1, cachedTokens: 0 } } : {}) }));
+const json = (e: LogEntry): string => JSON.stringify(envelopeOf(e));
 
-describe('frames made ahead for the store', () => {
-  it('are the bytes the clients of that batch get, the JSON array of its envelopes', () => {
-    const batch = entries(1, 3);
-    const ahead = batchFrame(batch);
-    expect(JSON.parse(ahead.toString('utf8'))).toEqual(encodeBatch(batch).items.map((m) => JSON.parse(m.json) as unknown));
-    expect(frameOf(encodeBatch(batch).items)).toBe(ahead);
+describe('a batch encoded once', () => {
+  it('is the JSON array of its envelopes as UTF-8, made once per array, with where each envelope ends', () => {
+    const batch = mixed(1);
+    const encoded = encodeBatch(batch);
+    expect(encodeBatch(batch)).toBe(encoded);
+    expect(encoded.utf8.toString('utf8')).toBe(`[${batch.map(json).join(',')}]`);
+    batch.forEach((e, i) => expect(envelopeBytes(encoded, i).toString('utf8')).toBe(json(e)));
+    expect(encoded.ends.at(-1)).toBe(encoded.utf8.length - 1);
+    expect(encoded.consecutive).toBe(true);
+    expect(runBytes({ batch: encoded, from: 1, to: 3 })).toBe(Buffer.byteLength(`${json(batch[1] as LogEntry)},${json(batch[2] as LogEntry)}`));
+    expect(runBytes({ batch: encoded, from: 2, to: 2 })).toBe(0);
   });
 
-  it('are kept until their batch landed (released), then for that turn', async () => {
-    const batch = entries(10, 2);
-    const ahead = batchFrame(batch);
-    await turn();
-    await turn();
-    // Still there for the batch's clients, however many turns the commit took.
-    expect(frameOf(encodeBatch(batch).items)).toBe(ahead);
-    releaseFrame(ahead);
-    // The turn it landed in: its clients share it.
-    expect(frameOf(encodeBatch(batch).items)).toBe(ahead);
-    await turn();
-    const remade = frameOf(encodeBatch(batch).items);
-    expect(remade).not.toBe(ahead);
-    expect(remade.equals(ahead)).toBe(true);
+  it('says when its seqs do not follow one another', () => {
+    const batch = entries(1, 3);
+    batch[2] = { ...(batch[2] as LogEntry), seq: 1 };
+    expect(encodeBatch(batch).consecutive).toBe(false);
+    expect(encodeBatch([]).utf8.toString()).toBe('[]');
+  });
+
+  it('keeps nothing on its entries: an entry kept elsewhere does not hold its batch bytes', () => {
+    const batch = entries(1, 2);
+    encodeBatch(batch);
+    for (const e of batch) expect(Object.getOwnPropertySymbols(e)).toEqual([]);
+    expect(Object.getOwnPropertySymbols(batch[0]?.payload ?? {})).toEqual([]);
+  });
+
+  it('is the frame of a client that takes the whole batch: the very bytes, no copy', () => {
+    const batch = entries(10, 3);
+    const encoded = encodeBatch(batch);
+    expect(frameOf([{ batch: encoded, from: 0, to: 3 }])).toBe(encoded.utf8);
+    const part = frameOf([{ batch: encoded, from: 1, to: 3 }]);
+    expect(part.buffer === encoded.utf8.buffer && part.byteOffset === encoded.utf8.byteOffset).toBe(false);
+    expect(JSON.parse(part.toString('utf8'))).toEqual(batch.slice(1).map((e) => JSON.parse(json(e)) as unknown));
   });
 });
 
 describe('jsonLines: entries of a published batch as the lines of a workspace copy', () => {
-  const mixed = (from: number): LogEntry[] =>
-    entries(from, 5).map((e, i) => ({ ...e, agent: i === 2 ? 'orchestrate' : 'claude', payload: { text: `“${i}” — ✓ ${'é'.repeat(i)}`, n: -0, nested: { a: [i, null] } } }));
   const expected = (batch: LogEntry[], from: number, to: number): string =>
-    encodeBatch(batch)
-      .items.slice(from, to)
-      .map((m) => `${m.json}\n`)
+    batch
+      .slice(from, to)
+      .map((e) => `${json(e)}\n`)
       .join('');
 
-  it('are each envelope a client gets and a newline, cut from the frame made ahead or encoded alike', async () => {
-    const ahead = mixed(100);
-    batchFrame(ahead);
-    const without = mixed(200);
+  it('are each envelope a client gets and a newline, cut from the batch bytes', () => {
+    const batch = mixed(100);
     for (const [from, to] of [
       [0, 5],
       [0, 2],
@@ -51,30 +61,25 @@ describe('jsonLines: entries of a published batch as the lines of a workspace co
       [2, 3],
       [1, 4],
     ] as const) {
-      expect(jsonLines(ahead, from, to).toString('utf8')).toBe(expected(ahead, from, to));
-      expect(jsonLines(without, from, to).toString('utf8')).toBe(expected(without, from, to));
+      expect(jsonLines(batch, from, to).toString('utf8')).toBe(expected(batch, from, to));
     }
-    for (const line of jsonLines(ahead).toString('utf8').trimEnd().split('\n')) expect(JSON.parse(line)).toHaveProperty('seq');
-    expect(jsonLines(ahead, 2, 2).length).toBe(0);
+    for (const line of jsonLines(batch).toString('utf8').trimEnd().split('\n')) expect(JSON.parse(line)).toHaveProperty('seq');
+    expect(jsonLines(batch, 2, 2).length).toBe(0);
     expect(jsonLines([]).length).toBe(0);
-    await turn();
   });
 
-  it('are cut from the frame made ahead when there is one: exactly their bytes are asked for (encoding asks for the worst case)', () => {
+  it('ask for exactly their bytes', () => {
     const batch = mixed(400);
     const asked: number[] = [];
     const alloc = (size: number): Buffer => (asked.push(size), Buffer.allocUnsafe(size));
-    const without = jsonLines(batch, 1, 4, alloc);
-    expect(asked.pop()).toBeGreaterThan(without.length);
-    batchFrame(batch);
     const cut = jsonLines(batch, 1, 4, alloc);
-    expect(asked.pop()).toBe(cut.length);
-    expect(cut.equals(without)).toBe(true);
+    expect(asked).toEqual([cut.length]);
+    expect(cut.toString('utf8')).toBe(expected(batch, 1, 4));
   });
 
   it('never change the frame the clients get', () => {
     const batch = mixed(300);
-    const frame = batchFrame(batch);
+    const frame = encodeBatch(batch).utf8;
     const before = Buffer.from(frame);
     jsonLines(batch, 0, 5);
     expect(frame.equals(before)).toBe(true);

@@ -11,7 +11,7 @@ if (!available) process.stderr.write(`${PG_SKIP_REASON}\n`);
 
 function client(): Transport & { got: { seq: number }[] } {
   const got: { seq: number }[] = [];
-  return { got, buffered: () => 0, send: (run) => got.push(...run.map((e) => ({ seq: e.seq }))), drop: () => got.push({ seq: -1 }) };
+  return { got, buffered: () => 0, send: (run) => got.push(...run.batch.entries.slice(run.from, run.to).map((e) => ({ seq: e.seq }))), drop: () => got.push({ seq: -1 }) };
 }
 
 async function until(check: () => boolean, ms: number): Promise<number> {

@@ -10,7 +10,8 @@ import type { LogEntry } from '../../src/persistence/types.js';
 import type { SessionBus } from '../../src/runtime/recorder.js';
 import { startServer, type RunningServer } from '../../src/server/listen.js';
 import { SessionRegistry, type LiveSession } from '../../src/server/registry.js';
-import { Cursor, encode, envelopeOf, frameOf, type Encoded, type Transport } from '../../src/server/stream.js';
+import { Cursor, envelopeOf, frameOf, type Run, type Transport } from '../../src/server/stream.js';
+import { encodeBatch } from '../../src/protocol/envelope.js';
 import { entry, session } from '../persistence/store-contract.js';
 import { tempDir } from '../helpers/fake-agents.js';
 import { liveSession, slowRules, until, type Live } from './server-helpers.js';
@@ -191,10 +192,12 @@ describe('slow clients are dropped with a reason, never buffered without limit',
 describe('batch frames', () => {
   const logged = (seq: number): LogEntry => ({ seq, sessionId: 's', type: 'status', agent: 'claude', workerId: 'implementer', attempt: 1, timestamp: '2026-11-24T00:00:00.000Z', payload: { kind: 'agent.message', text: `m${seq} "quoted"` } });
 
-  it('are the JSON array of the envelopes, made once for every client that sends the same run in the same turn', () => {
+  const whole = (entries: LogEntry[]): Run[] => [{ batch: encodeBatch(entries), from: 0, to: entries.length }];
+
+  it('are the JSON array of the envelopes: a client that takes the whole batch gets its bytes, made once for all', () => {
     const entries = [1, 2, 3].map(logged);
-    const a = frameOf(entries.map(encode));
-    const b = frameOf(entries.map(encode));
+    const a = frameOf(whole(entries));
+    const b = frameOf(whole(entries));
     expect(b).toBe(a);
     expect((JSON.parse(a.toString('utf8')) as Env[]).map((e) => [e.seq, e.payload.text])).toEqual([
       [1, 'm1 "quoted"'],
@@ -202,9 +205,14 @@ describe('batch frames', () => {
       [3, 'm3 "quoted"'],
     ]);
     // A client at another position gets its own run.
-    const shorter = frameOf(entries.slice(1).map(encode));
+    const shorter = frameOf([{ batch: encodeBatch(entries), from: 1, to: 3 }]);
     expect(shorter).not.toBe(a);
     expect((JSON.parse(shorter.toString('utf8')) as Env[]).map((e) => e.seq)).toEqual([2, 3]);
+    // Runs of several batches (a turn that got two) are one array.
+    const later = [4, 5].map(logged);
+    const two = frameOf([{ batch: encodeBatch(entries), from: 2, to: 3 }, { batch: encodeBatch(later), from: 0, to: 2 }, { batch: encodeBatch(later), from: 2, to: 2 }]);
+    expect((JSON.parse(two.toString('utf8')) as Env[]).map((e) => e.seq)).toEqual([3, 4, 5]);
+    expect(frameOf([]).toString()).toBe('[]');
   });
 
   it('carry any text exactly: accents, an ellipsis, emoji, a lone surrogate, the empty string', () => {
@@ -218,7 +226,7 @@ describe('batch frames', () => {
       timestamp: `2026-11-24T00:00:0${i % 2}.000Z`,
       payload: { kind: 'agent.message', text },
     }));
-    const frame = frameOf(entries.map(encode));
+    const frame = frameOf(whole(entries));
     expect(frame.equals(Buffer.from(JSON.stringify(entries.map(envelopeOf)), 'utf8'))).toBe(true);
     expect((JSON.parse(frame.toString('utf8')) as Env[]).map((e) => e.payload.text)).toEqual(texts);
   });
@@ -226,9 +234,10 @@ describe('batch frames', () => {
 
 describe('a cursor fed committed batches from the bus', () => {
   const limits = { maxBufferedBytes: 1 << 20, stallMs: 5_000, pollMs: 60_000 };
-  function recorder(): Transport & { sends: (readonly Encoded[])[]; seqs: () => number[] } {
-    const sends: (readonly Encoded[])[] = [];
-    return { sends, seqs: () => sends.flat().map((m) => m.seq), buffered: () => 0, send: (run) => sends.push(run), drop: () => expect.fail('dropped') };
+  const seqsOf = (run: Run | undefined): number[] => (run ? run.batch.entries.slice(run.from, run.to).map((e) => e.seq) : []);
+  function recorder(): Transport & { sends: Run[]; seqs: () => number[] } {
+    const sends: Run[] = [];
+    return { sends, seqs: () => sends.flatMap(seqsOf), buffered: () => 0, send: (run) => sends.push(run), drop: () => expect.fail('dropped') };
   }
   let store: SqliteStore;
   beforeAll(() => {
@@ -245,8 +254,9 @@ describe('a cursor fed committed batches from the bus', () => {
     expect(x.seqs()).toEqual(first.map((e) => e.seq));
     const batch = store.append([entry('c', 'c'), entry('c', 'd'), entry('c', 'e')]);
     for (const c of cursors) c.offer(batch);
-    expect(x.sends.at(-1)?.map((m) => m.seq)).toEqual(batch.map((e) => e.seq));
-    expect(y.sends.at(-1)).toBe(x.sends.at(-1));
+    expect(seqsOf(x.sends.at(-1))).toEqual(batch.map((e) => e.seq));
+    // Both clients are handed the batch encoded once (the one frame they share).
+    expect(y.sends.at(-1)?.batch).toBe(x.sends.at(-1)?.batch);
     // Offered again with one more entry: only the new one goes out.
     const more = [...batch, ...store.append([entry('c', 'f')])];
     cursors[0]?.offer(more);

@@ -1,4 +1,4 @@
-import { batchFrame, releaseFrame } from '../../protocol/envelope.js';
+import { encodeBatch } from '../../protocol/envelope.js';
 import type { Fences } from '../fence.js';
 import type { LogEntry, LogEntryInput } from '../types.js';
 import { AppendError, AppendThread } from './append-thread.js';
@@ -67,13 +67,13 @@ export class LaterAppends {
     }
     if (session !== undefined) last.set(session, seq);
     for (const [id, s] of last) this.inFlight.set(id, { seq: s, batches: (this.inFlight.get(id)?.batches ?? 0) + 1 });
-    const frame = batchFrame(out);
+    // The array the writer publishes once it lands: its clients get this very frame.
+    const frame = encodeBatch(out).utf8;
     this.thread.post(frame, epochs, (error) => {
       for (const id of last.keys()) {
         const held = this.inFlight.get(id);
         if (held && --held.batches === 0) this.inFlight.delete(id);
       }
-      releaseFrame(frame);
       if (error === undefined) return landed(out);
       // A thread that never opened the store committed nothing: these go the synchronous way,
       // in the order they were posted, like every batch after them.

@@ -1,7 +1,6 @@
 import type { OrchestratorDecision, PeerReview, RecoveryAction, SessionStatus } from '../../protocol/index.js';
 import { ORCHESTRATOR_AGENT, type Lease, type LogEntry, type LogEntryInput, type SessionRecord, type Store, type StoredSnapshot } from '../types.js';
 import { Fences } from '../fence.js';
-import { jsonOf } from '../../protocol/json.js';
 import { committed, LaterAppends } from './appends-later.js';
 import { Checkpointer } from './checkpointer.js';
 import { openDb, type Db } from './db.js';
@@ -162,7 +161,7 @@ export class SqliteStore implements Store {
       }
       seq += 1;
       next.set(e.sessionId, seq);
-      rows.push(e.sessionId, seq, e.timestamp, e.type, e.agent, e.workerId, e.attempt, jsonOf(e.payload), e.usage ? JSON.stringify(e.usage) : null, e.key ?? null);
+      rows.push(e.sessionId, seq, e.timestamp, e.type, e.agent, e.workerId, e.attempt, JSON.stringify(e.payload), e.usage ? JSON.stringify(e.usage) : null, e.key ?? null);
       if (rows.length === ROWS_PER_INSERT * COLUMNS) {
         this.insertEvents.run(rows);
         rows = [];
