@@ -15,6 +15,8 @@ const SHOWN = new Set(['tool.call', 'tool.failed', 'run.completed', 'run.failed'
 export function describeAgentEvent(e: AgentEventInput): string | undefined {
   const kind = e.payload.kind ?? '';
   if (!SHOWN.has(kind) && !['milestone', 'blocker', 'finding', 'task', 'review'].includes(e.type)) return undefined;
-  const text = e.payload.text.split('\n')[0]?.slice(0, 160) ?? '';
+  // The first line, without splitting the whole text (a tool call's can be a file's content).
+  const end = e.payload.text.indexOf('\n');
+  const text = e.payload.text.slice(0, Math.min(end < 0 ? Infinity : end, 160));
   return `${e.workerId}(${e.agent}) ${e.type}${kind ? `/${kind}` : ''}: ${text}`;
 }

@@ -21,6 +21,13 @@ describe('a batch encoded once', () => {
     expect(runBytes({ batch: encoded, from: 2, to: 2 })).toBe(0);
   });
 
+  it('holds envelopes of any size (the bytes grow past the first guess)', () => {
+    const batch = entries(1, 4).map((e, i) => ({ ...e, payload: { text: `${'x'.repeat(i * 3000)}…${'ü'.repeat(i * 500)}` } }));
+    const encoded = encodeBatch(batch);
+    expect(encoded.utf8.toString('utf8')).toBe(`[${batch.map(json).join(',')}]`);
+    batch.forEach((e, i) => expect(envelopeBytes(encoded, i).toString('utf8')).toBe(json(e)));
+  });
+
   it('says when its seqs do not follow one another', () => {
     const batch = entries(1, 3);
     batch[2] = { ...(batch[2] as LogEntry), seq: 1 };
