@@ -33,7 +33,7 @@ const [sessionJson, typeJson, agentJson, workerJson, timestampJson] = [lastStr()
  * the batch's bytes are the one place a committed payload is encoded (the store's thread, the
  * clients and the workspace copies all take it from there). Kept on the payload, as it once was,
  * the text lived as long as the payload did (through the machine) and the young GC promoted it
- * with it: ~25 MB of the pipeline's promoted garbage (bench/RESULTS.md, tenth round).
+ * with it (bench/RESULTS.md, tenth round).
  */
 export const envelopeJson = (e: LogEntry): string =>
   `{"seq":${e.seq},"sessionId":${sessionJson(e.sessionId)},"type":${typeJson(e.type)},"payload":${JSON.stringify(e.payload)},"agent":${agentJson(e.agent)},"workerId":${workerJson(e.workerId)},"attempt":${e.attempt},"timestamp":${timestampJson(e.timestamp)}${e.usage ? `,"usage":${JSON.stringify(e.usage)}` : ''}}`;
@@ -43,8 +43,8 @@ export const envelopeJson = (e: LogEntry): string =>
  * thread (which stores the entries from it), every live client, the workspace copies. Only the
  * bytes are kept, not one string or object per envelope: a batch lives from before its commit
  * until its clients have it, long enough under a flood for the young GC to copy and then promote
- * whatever it holds (keeping each envelope's text made ~40 MB of the pipeline's 89 MB of
- * promoted garbage; bench/RESULTS.md, tenth round).
+ * whatever it holds. Without the envelopes' texts and the payloads' JSON kept, a pipeline run
+ * promoted 37–38 MB instead of 51–54 (bench/RESULTS.md, tenth round).
  */
 export interface EncodedBatch {
   readonly entries: readonly LogEntry[];
@@ -86,7 +86,10 @@ const startOf = (batch: EncodedBatch, i: number): number => (i === 0 ? 1 : (batc
 /** One envelope's UTF-8 bytes: a view of its batch's, not a copy. */
 export const envelopeBytes = (batch: EncodedBatch, i: number): Buffer => batch.utf8.subarray(startOf(batch, i), batch.ends[i] ?? 0);
 
-/** The bytes of a run's envelopes, without the separators around them. */
+/** Copies envelope `i`'s bytes into `target` at `at`; returns how many. */
+export const copyEnvelope = (batch: EncodedBatch, i: number, target: Buffer, at: number): number => batch.utf8.copy(target, at, startOf(batch, i), batch.ends[i] ?? 0);
+
+/** The bytes of a run's envelopes and the separators between them (not the brackets around). */
 export const runBytes = (run: Run): number => (run.to > run.from ? (run.batch.ends[run.to - 1] ?? 0) - startOf(run.batch, run.from) : 0);
 
 /** The seq of a run's last envelope. */
@@ -144,26 +147,36 @@ const fresh = (size: number): Buffer => Buffer.allocUnsafe(size);
  * character, and encoding that whole at once ran at ~30 MB/s (7% of the pipeline's main thread).
  */
 function joinedBytes(entries: readonly LogEntry[], ends: Uint32Array): Buffer {
-  let out = Buffer.allocUnsafe(2 + entries.length * BYTES_GUESS);
+  let out = Buffer.allocUnsafe(2 + Math.ceil(entries.length * bytesPerEnvelope * 1.25));
   let at = 0;
   out[at++] = 0x5b;
   entries.forEach((e, i) => {
     const text = envelopeJson(e);
-    // Room for the worst case (3 bytes per UTF-16 unit, a separator, the closing bracket)
-    // instead of measuring the text first: measuring cost as much again as the encoding.
-    const need = at + 3 * text.length + 2;
-    if (need > out.length) {
-      const grown = Buffer.allocUnsafe(Math.max(need, out.length * 2));
-      out.copy(grown, 0, 0, at);
-      out = grown;
+    // Room for a separator, the text and the closing bracket. The text is measured only when the
+    // worst case (3 bytes per UTF-16 unit) might not fit: measuring every text cost as much again
+    // as the encoding.
+    if (at + 3 * text.length + 2 > out.length) {
+      const need = at + Buffer.byteLength(text, 'utf8') + 2;
+      if (need > out.length) {
+        const grown = Buffer.allocUnsafe(Math.max(need, out.length * 2));
+        out.copy(grown, 0, 0, at);
+        out = grown;
+      }
     }
     if (i > 0) out[at++] = 0x2c;
     at += out.write(text, at, 'utf8');
     ends[i] = at;
   });
   out[at++] = 0x5d;
-  return out.subarray(0, at);
+  if (entries.length > 0) bytesPerEnvelope = Math.max(MIN_GUESS, (at - 2) / entries.length);
+  // A view keeps its whole allocation alive (a client's queued message, a copy's line): room
+  // left over beyond a quarter is given back by a copy of exactly what was written.
+  return out.length - at > at / 4 ? Buffer.from(out.subarray(0, at)) : out.subarray(0, at);
 }
 
-/** Bytes per envelope to start with: most of a chatty agent's fit (the mix's average is ~400). */
-const BYTES_GUESS = 1024;
+/**
+ * Bytes per envelope to reserve: the last batch's average (with a quarter more), so a chatty
+ * agent's batch mostly fits at once and a quiet session does not reserve for one.
+ */
+let bytesPerEnvelope = 512;
+const MIN_GUESS = 128;

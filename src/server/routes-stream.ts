@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import type { SessionRegistry } from './registry.js';
 import { eventOf } from './routes-control.js';
 import { SessionParams, SinceQuery, WsControl, WsStreamQuery, schemaOf } from './schemas.js';
-import { envelopeBytes, follow, frameOf, runBytes, type FlowLimits, type Run, type Transport } from './stream.js';
+import { copyEnvelope, envelopeBytes, follow, frameOf, runBytes, type FlowLimits, type Run, type Transport } from './stream.js';
 
 export interface StreamStats {
   connected: number;
@@ -94,15 +94,22 @@ export class TurnBatch<T> {
   }
 }
 
-const SSE_END = Buffer.from('\n\n');
-
-/** A run as server-sent events: `id: <seq>` and `data: <envelope>` each, written from the batch's bytes. */
+/** A run as server-sent events, `id: <seq>` and `data: <envelope>` each, in one buffer written from the batch's bytes. */
 function sseEvents(run: Run): Buffer {
-  const parts: Buffer[] = [];
-  for (let i = run.from; i < run.to; i++) {
-    parts.push(Buffer.from(`id: ${run.batch.entries[i]?.seq ?? 0}\ndata: `, 'latin1'), envelopeBytes(run.batch, i), SSE_END);
-  }
-  return Buffer.concat(parts);
+  const { batch, from, to } = run;
+  const ids = batch.entries.slice(from, to).map((e) => `id: ${e.seq}\ndata: `);
+  // The run's bytes count the commas between envelopes too: a few bytes more than needed.
+  let size = runBytes(run);
+  for (const id of ids) size += id.length + 2;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  ids.forEach((id, k) => {
+    at += out.write(id, at, 'latin1');
+    at += copyEnvelope(batch, from + k, out, at);
+    out[at++] = 0x0a;
+    out[at++] = 0x0a;
+  });
+  return out.subarray(0, at);
 }
 
 export function registerStreamRoutes(app: FastifyInstance, registry: SessionRegistry, limits: FlowLimits, stats: StreamStats): void {

@@ -28,6 +28,23 @@ describe('a batch encoded once', () => {
     batch.forEach((e, i) => expect(envelopeBytes(encoded, i).toString('utf8')).toBe(json(e)));
   });
 
+  it('holds texts whose every character is 3 bytes, at every length around the room reserved', () => {
+    // After a batch of short envelopes the room reserved per envelope is small: these need more.
+    encodeBatch(entries(1, 50));
+    for (const n of [0, 1, 100, 511, 512, 513, 1000, 3000]) {
+      const batch = entries(1, 6).map((e, i) => ({ ...e, payload: { text: '漢'.repeat(n + i) } }));
+      const encoded = encodeBatch(batch);
+      expect(encoded.utf8.toString('utf8'), `length ${n}`).toBe(`[${batch.map(json).join(',')}]`);
+      batch.forEach((e, i) => expect(envelopeBytes(encoded, i).toString('utf8')).toBe(json(e)));
+    }
+  });
+
+  it('keeps little more memory than its bytes (a view keeps its whole allocation alive)', () => {
+    const batch = entries(1, 400).map((e, i) => ({ ...e, payload: { text: i % 50 === 0 ? 'x'.repeat(20_000) : 'short' } }));
+    const { utf8 } = encodeBatch(batch);
+    expect(utf8.buffer.byteLength).toBeLessThanOrEqual(utf8.length * 1.25 + 1);
+  });
+
   it('says when its seqs do not follow one another', () => {
     const batch = entries(1, 3);
     batch[2] = { ...(batch[2] as LogEntry), seq: 1 };
