@@ -50,7 +50,12 @@ export class AppendThread {
   /** Set when the thread failed: later batches must take the synchronous way. */
   broken: AppendError | undefined;
 
-  constructor(path: string, pragmas: readonly string[]) {
+  constructor(
+    path: string,
+    pragmas: readonly string[],
+    /** How long a batch may go unanswered before the thread is failed (tests shorten it). */
+    private readonly answerTimeoutMs = ANSWER_TIMEOUT_MS,
+  ) {
     const signal = new SharedArrayBuffer(4);
     this.flag = new Int32Array(signal);
     const { port1, port2 } = new MessageChannel();
@@ -93,9 +98,7 @@ export class AppendThread {
         continue;
       }
       // A thread that died cannot say so here (its exit is an event): the timeout ends the wait.
-      if (Atomics.wait(this.flag, 0, seen, ANSWER_TIMEOUT_MS) === 'timed-out') {
-        this.fail(this.started ? 'timeout' : 'unstarted', `the log writer thread did not answer within ${ANSWER_TIMEOUT_MS / 1000} s`);
-      }
+      if (Atomics.wait(this.flag, 0, seen, this.answerTimeoutMs) === 'timed-out') this.timedOut();
     }
   }
 
@@ -110,8 +113,12 @@ export class AppendThread {
 
   private arm(): void {
     clearTimeout(this.watchdog);
-    this.watchdog = setTimeout(() => this.fail(this.started ? 'timeout' : 'unstarted', `the log writer thread did not answer within ${ANSWER_TIMEOUT_MS / 1000} s`), ANSWER_TIMEOUT_MS);
+    this.watchdog = setTimeout(() => this.timedOut(), this.answerTimeoutMs);
     this.watchdog.unref();
+  }
+
+  private timedOut(): void {
+    this.fail(this.started ? 'timeout' : 'unstarted', `the log writer thread did not answer within ${this.answerTimeoutMs / 1000} s`);
   }
 
   private answer(message: unknown): void {

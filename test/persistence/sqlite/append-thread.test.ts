@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
 import { Fences } from '../../../src/persistence/fence.js';
 import { AppendError, AppendThread } from '../../../src/persistence/sqlite/append-thread.js';
@@ -120,6 +121,79 @@ describe('a writer thread that cannot start', () => {
     expect(store.read('a').map((e) => e.payload.text)).toEqual(['1', '2', '3']);
     // Broken now: the store's own appendLater would say no, and the caller appends itself.
     expect(later.takes([entry('a', '4')])).toBe(false);
+    store.close();
+  });
+});
+
+describe('a writer thread that stops answering or dies with a batch in flight', () => {
+  const at = (seq: number): unknown => ({ seq, sessionId: 'a', type: 'progress', payload: { text: 'x' }, agent: 'claude', workerId: 'w', attempt: 1, timestamp: '2026-01-01T00:00:00.000Z' });
+  /** Another connection holds the write lock: the thread waits in SQLite's busy handler (5 s). */
+  const locked = (path: string): { release: () => void } => {
+    const db = new Database(path);
+    db.exec('BEGIN EXCLUSIVE');
+    return {
+      release: () => {
+        db.exec('ROLLBACK');
+        db.close();
+      },
+    };
+  };
+  const started = async (thread: AppendThread): Promise<void> => {
+    // Its first batch answered: the thread has opened the store.
+    expect(await answer(thread, frame([]))).toBeUndefined();
+  };
+
+  it('is failed by the watchdog: the batch gets `timeout` (its fate unknown), and every later batch the same error', async () => {
+    const { path, store } = fresh();
+    const thread = new AppendThread(path, [], 300);
+    await started(thread);
+    const lock = locked(path);
+    try {
+      const since = Date.now();
+      const error = await answer(thread, frame([at(1)]));
+      expect(error).toMatchObject({ kind: 'timeout', message: 'the log writer thread did not answer within 0.3 s' });
+      // The watchdog, not SQLite's 5 s busy timeout.
+      expect(Date.now() - since).toBeLessThan(4000);
+      expect(thread.broken).toBe(error);
+      expect(await answer(thread, frame([at(1)]))).toBe(error);
+    } finally {
+      lock.release();
+      store.close();
+    }
+  });
+
+  it('drain() gives up after the same time instead of waiting for good', async () => {
+    const { path, store } = fresh();
+    const thread = new AppendThread(path, [], 300);
+    await started(thread);
+    const lock = locked(path);
+    try {
+      let landed: Error | undefined;
+      thread.post(frame([at(1)]), {}, (e) => (landed = e));
+      const since = Date.now();
+      thread.drain();
+      expect(Date.now() - since).toBeLessThan(4000);
+      expect(landed).toMatchObject({ kind: 'timeout' });
+    } finally {
+      lock.release();
+      store.close();
+    }
+  });
+
+  it('dies: the batch gets `gone`, the store goes the synchronous way after it, and the log holds what the thread committed', async () => {
+    const { path, store } = fresh();
+    expect((await later(store, [entry('a', 'before')])).map((e) => e.seq)).toEqual([1]);
+    const lock = locked(path);
+    const landed = new Promise<LogEntry[] | Error>((resolve) => expect(store.appendLater([entry('a', 'in flight')], resolve)).toBe(true));
+    // The thread is ended while it waits for the lock, as a crash of it would.
+    const threads = (store as unknown as { later: { thread: { worker: { terminate(): Promise<number> } } } }).later.thread;
+    await threads.worker.terminate();
+    const error = await landed;
+    lock.release();
+    expect(error).toMatchObject({ kind: 'gone' });
+    expect(store.appendLater([entry('a', 'after')], () => undefined)).toBe(false);
+    expect(store.append([entry('a', 'after')]).map((e) => e.seq)).toEqual([2]);
+    expect(store.read('a').map((e) => e.payload.text)).toEqual(['before', 'after']);
     store.close();
   });
 });
