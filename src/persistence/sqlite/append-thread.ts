@@ -141,14 +141,21 @@ export class AppendThread {
     first.landed(a.error.kind === 'fenced' ? new StoreError('fenced', a.error.message) : new AppendError(a.error.kind, a.error.message, a.error.code));
   }
 
-  /** The thread is done for: every batch in flight gets the error, and a thread still running is ended. */
+  /**
+   * The thread is done for: every batch in flight gets the error, and a thread still running is
+   * told to close once its current call returns. Not `terminate()`: a thread ended inside a
+   * SQLite call (waiting for a lock, a stalled disk) aborts the whole process when
+   * better-sqlite3 then reports the call's result to an isolate being torn down ("FATAL ERROR:
+   * v8::ToLocalChecked Empty MaybeLocal", seen in a test run). A batch it still commits late is
+   * one whose fate was already reported unknown; its seqs were checked against the log's.
+   */
   private fail(kind: string, message: string): void {
     if (this.broken) return;
     const error = new AppendError(kind, message);
     this.broken = error;
     clearTimeout(this.watchdog);
     this.port.unref();
-    void this.worker.terminate();
+    this.port.postMessage('close');
     for (const w of this.waiting.splice(0)) w.landed(error);
   }
 }
