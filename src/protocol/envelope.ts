@@ -86,8 +86,8 @@ const startOf = (batch: EncodedBatch, i: number): number => (i === 0 ? 1 : (batc
 /** One envelope's UTF-8 bytes: a view of its batch's, not a copy. */
 export const envelopeBytes = (batch: EncodedBatch, i: number): Buffer => batch.utf8.subarray(startOf(batch, i), batch.ends[i] ?? 0);
 
-/** Copies envelope `i`'s bytes into `target` at `at`; returns how many. */
-export const copyEnvelope = (batch: EncodedBatch, i: number, target: Buffer, at: number): number => batch.utf8.copy(target, at, startOf(batch, i), batch.ends[i] ?? 0);
+/** Copies a run's bytes (its envelopes and the commas between them) into `target` at `at`; returns how many. */
+export const copyRun = ({ batch, from, to }: Run, target: Buffer, at: number): number => (to > from ? batch.utf8.copy(target, at, startOf(batch, from), batch.ends[to - 1] ?? 0) : 0);
 
 /** The bytes of a run's envelopes and the separators between them (not the brackets around). */
 export const runBytes = (run: Run): number => (run.to > run.from ? (run.batch.ends[run.to - 1] ?? 0) - startOf(run.batch, run.from) : 0);
@@ -101,17 +101,14 @@ export const lastSeqOf = (run: Run): number => run.batch.entries[run.to - 1]?.se
  */
 export function frameOf(runs: readonly Run[]): Buffer {
   const only = runs.length === 1 ? runs[0] : undefined;
-  if (only && only.from === 0 && only.to === only.batch.entries.length && only.to > 0) return only.batch.utf8;
-  let size = 2;
-  for (const r of runs) if (r.to > r.from) size += runBytes(r) + (r.to - r.from);
-  const out = Buffer.allocUnsafe(size);
+  if (only && only.from === 0 && only.to === only.batch.entries.length) return only.batch.utf8;
+  const out = Buffer.allocUnsafe(runs.reduce((n, r) => n + runBytes(r) + 1, 2));
   out[0] = 0x5b;
   let at = 1;
   for (const r of runs) {
     if (r.to <= r.from) continue;
     if (at > 1) out[at++] = 0x2c;
-    const start = startOf(r.batch, r.from);
-    at += r.batch.utf8.copy(out, at, start, r.batch.ends[r.to - 1] ?? start);
+    at += copyRun(r, out, at);
   }
   out[at++] = 0x5d;
   return out.subarray(0, at);
@@ -127,14 +124,15 @@ export function frameOf(runs: readonly Run[]): Buffer {
  */
 export function jsonLines(entries: readonly LogEntry[], from = 0, to = entries.length, alloc: (size: number) => Buffer = fresh): Buffer {
   if (from >= to) return Buffer.alloc(0);
-  const batch = encodeBatch(entries);
-  const start = startOf(batch, from);
-  const end = batch.ends[to - 1] ?? start;
-  const out = alloc(end - start + 1);
-  batch.utf8.copy(out, 0, start, end);
-  for (let i = from; i < to - 1; i++) out[(batch.ends[i] ?? 0) - start] = 0x0a;
-  out[end - start] = 0x0a;
-  return out.subarray(0, end - start + 1);
+  const run = { batch: encodeBatch(entries), from, to };
+  const length = runBytes(run);
+  const out = alloc(length + 1);
+  copyRun(run, out, 0);
+  // The comma after each envelope but the last, and the end, become line breaks.
+  const start = startOf(run.batch, from);
+  for (let i = from; i < to - 1; i++) out[(run.batch.ends[i] ?? 0) - start] = 0x0a;
+  out[length] = 0x0a;
+  return out.subarray(0, length + 1);
 }
 
 const fresh = (size: number): Buffer => Buffer.allocUnsafe(size);

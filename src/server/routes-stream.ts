@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import type { SessionRegistry } from './registry.js';
 import { eventOf } from './routes-control.js';
 import { SessionParams, SinceQuery, WsControl, WsStreamQuery, schemaOf } from './schemas.js';
-import { copyEnvelope, envelopeBytes, follow, frameOf, runBytes, type FlowLimits, type Run, type Transport } from './stream.js';
+import { copyRun, envelopeBytes, follow, frameOf, runBytes, type FlowLimits, type Run, type Transport } from './stream.js';
 
 export interface StreamStats {
   connected: number;
@@ -105,7 +105,7 @@ function sseEvents(run: Run): Buffer {
   let at = 0;
   ids.forEach((id, k) => {
     at += out.write(id, at, 'latin1');
-    at += copyEnvelope(batch, from + k, out, at);
+    at += copyRun({ batch, from: from + k, to: from + k + 1 }, out, at);
     out[at++] = 0x0a;
     out[at++] = 0x0a;
   });

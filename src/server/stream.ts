@@ -2,7 +2,7 @@ import type { LogEntry, Store } from '../persistence/types.js';
 import { encodeBatch, lastSeqOf, type Run } from '../protocol/envelope.js';
 import type { SessionRegistry } from './registry.js';
 
-export { copyEnvelope, envelopeBytes, envelopeJson, envelopeOf, frameOf, runBytes, type EncodedBatch, type Envelope, type Run } from '../protocol/envelope.js';
+export { copyRun, envelopeBytes, envelopeJson, envelopeOf, frameOf, runBytes, type EncodedBatch, type Envelope, type Run } from '../protocol/envelope.js';
 
 /** A connected client, whatever the protocol. */
 export interface Transport {

@@ -26,6 +26,9 @@ const later = (store: SqliteStore, entries: LogEntryInput[]): Promise<LogEntry[]
 
 const frame = (envelopes: unknown): Uint8Array => Buffer.from(JSON.stringify(envelopes));
 
+/** An envelope of session `a` with its seq given, as the main thread frames it. */
+const at = (seq: number): unknown => ({ seq, sessionId: 'a', type: 'progress', payload: { text: 'x' }, agent: 'claude', workerId: 'w', attempt: 1, timestamp: '2026-01-01T00:00:00.000Z' });
+
 const answer = (thread: AppendThread, bytes: Uint8Array): Promise<Error | undefined> => new Promise((resolve) => thread.post(bytes, {}, resolve));
 
 describe('the store’s writer thread', () => {
@@ -54,7 +57,6 @@ describe('the store’s writer thread', () => {
   it('refuses a batch whose seqs do not go on from the log’s last one, and keeps nothing of it', async () => {
     const { path, store } = fresh();
     const thread = new AppendThread(path, []);
-    const at = (seq: number): unknown => ({ seq, sessionId: 'a', type: 'progress', payload: { text: 'x' }, agent: 'claude', workerId: 'w', attempt: 1, timestamp: '2026-01-01T00:00:00.000Z' });
     const error = await answer(thread, frame([at(1), at(3)]));
     expect(error).toBeInstanceOf(AppendError);
     expect(error).toMatchObject({ kind: 'conflict', message: 'session a: the log ends at seq 1, the batch goes on with 3' });
@@ -129,29 +131,28 @@ describe('a writer thread that cannot start', () => {
 });
 
 describe('a writer thread that stops answering or dies with a batch in flight', () => {
-  const at = (seq: number): unknown => ({ seq, sessionId: 'a', type: 'progress', payload: { text: 'x' }, agent: 'claude', workerId: 'w', attempt: 1, timestamp: '2026-01-01T00:00:00.000Z' });
-  /** Another connection holds the write lock: the thread waits in SQLite's busy handler (5 s). */
-  const locked = (path: string): { release: () => void } => {
-    const db = new Database(path);
-    db.exec('BEGIN EXCLUSIVE');
-    return {
-      release: () => {
-        db.exec('ROLLBACK');
-        db.close();
-      },
-    };
-  };
-  const started = async (thread: AppendThread): Promise<void> => {
-    // Its first batch answered: the thread has opened the store.
-    expect(await answer(thread, frame([]))).toBeUndefined();
-  };
-
-  it('is failed by the watchdog: the batch gets `timeout` (its fate unknown), and every later batch the same error', async () => {
+  /**
+   * A started thread (its watchdog at 300 ms) whose store another connection holds the write lock
+   * of: the thread waits in SQLite's busy handler (5 s) with whatever `body` posts.
+   */
+  const stuck = async (body: (thread: AppendThread) => Promise<void> | void): Promise<void> => {
     const { path, store } = fresh();
     const thread = new AppendThread(path, [], 300);
-    await started(thread);
-    const lock = locked(path);
+    // Its first batch answered: the thread has opened the store.
+    expect(await answer(thread, frame([]))).toBeUndefined();
+    const lock = new Database(path);
+    lock.exec('BEGIN EXCLUSIVE');
     try {
+      await body(thread);
+    } finally {
+      lock.exec('ROLLBACK');
+      lock.close();
+      store.close();
+    }
+  };
+
+  it('is failed by the watchdog: the batch gets `timeout` (its fate unknown), and every later batch the same error', () =>
+    stuck(async (thread) => {
       const since = Date.now();
       const error = await answer(thread, frame([at(1)]));
       expect(error).toMatchObject({ kind: 'timeout', message: 'the log writer thread did not answer within 0.3 s' });
@@ -159,11 +160,7 @@ describe('a writer thread that stops answering or dies with a batch in flight', 
       expect(Date.now() - since).toBeLessThan(4000);
       expect(thread.broken).toBe(error);
       expect(await answer(thread, frame([at(1)]))).toBe(error);
-    } finally {
-      lock.release();
-      store.close();
-    }
-  });
+    }));
 
   it('is not ended inside a SQLite call: the process lives on when the call fails after the watchdog (SQLITE_BUSY)', () => {
     // In a process of its own: what this guards against aborts the process.
@@ -172,23 +169,15 @@ describe('a writer thread that stops answering or dies with a batch in flight', 
     expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 0, stdout: 'landed timeout\nsurvived\n' });
   }, 40_000);
 
-  it('drain() gives up after the same time instead of waiting for good', async () => {
-    const { path, store } = fresh();
-    const thread = new AppendThread(path, [], 300);
-    await started(thread);
-    const lock = locked(path);
-    try {
+  it('drain() gives up after the same time instead of waiting for good', () =>
+    stuck((thread) => {
       let landed: Error | undefined;
       thread.post(frame([at(1)]), {}, (e) => (landed = e));
       const since = Date.now();
       thread.drain();
       expect(Date.now() - since).toBeLessThan(4000);
       expect(landed).toMatchObject({ kind: 'timeout' });
-    } finally {
-      lock.release();
-      store.close();
-    }
-  });
+    }));
 
   it('dies: the batch gets `gone`, the store goes the synchronous way after it, and the log holds what the thread committed', async () => {
     const { store } = fresh();
